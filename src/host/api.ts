@@ -1,0 +1,129 @@
+/**
+ * Host helpers: the public functions a host app exposes to its bridge and its
+ * browsers, wrapping the mounted component. The user is always derived on the
+ * server (from `ctx.auth` or a resolver the host passes in), never taken from
+ * the client's arguments.
+ */
+import {
+  type GenericDataModel,
+  type GenericMutationCtx,
+  type GenericQueryCtx,
+  mutationGeneric,
+  paginationOptsValidator,
+  queryGeneric,
+} from "convex/server";
+import { v } from "convex/values";
+import type { ComponentApi } from "../../convex/_generated/component.js";
+import { codexError } from "../shared/errors.js";
+import {
+  vCodexEvent,
+  vIngestResult,
+  vMessagesPage,
+  vSessionState,
+  vStreamArgs,
+  vThread,
+  vTurn,
+} from "../shared/validators.js";
+
+type AnyCtx = GenericQueryCtx<GenericDataModel> | GenericMutationCtx<GenericDataModel>;
+
+/**
+ * Resolves the signed-in user of a call to a stable user id, or null when the
+ * caller is not signed in. Runs on the server with the call's context.
+ */
+export type UserIdResolver = (ctx: AnyCtx) => Promise<string | null>;
+
+/** The default resolver: the JWT's `tokenIdentifier` from `ctx.auth`. */
+export const userIdFromAuth: UserIdResolver = async (ctx) => {
+  const identity = await ctx.auth.getUserIdentity();
+  return identity?.tokenIdentifier ?? null;
+};
+
+export type CodexApiOptions = {
+  /** How to find the caller's user id; defaults to {@link userIdFromAuth}. */
+  getUserId?: UserIdResolver;
+};
+
+/**
+ * Defines the public Convex functions of a host app around the mounted
+ * component. Export them from a module of the host's `convex/` folder:
+ *
+ * ```ts
+ * export const { ensureSession, ingestSafe, listMessages, getMessageText,
+ *   listThreads, getThread, listTurns } = defineCodexApi(components.codex);
+ * ```
+ *
+ * Every function throws ConvexError UNAUTHENTICATED when the resolver finds no
+ * user; the rest of each function's contract is the component's (see
+ * `convex/ingest.ts`, `convex/messages.ts`, `convex/threads.ts`).
+ *
+ * @param component - `components.codex` (the mounted component's API).
+ * @param options - `{ getUserId? }`.
+ * @returns the functions, keyed by the names the bridge and hooks expect.
+ */
+export function defineCodexApi(component: ComponentApi, options: CodexApiOptions = {}) {
+  const resolve = options.getUserId ?? userIdFromAuth;
+  async function requireUser(ctx: AnyCtx): Promise<string> {
+    const userId = await resolve(ctx);
+    if (userId === null) {
+      throw codexError("UNAUTHENTICATED", "Sign in first: this function needs an authenticated user.");
+    }
+    return userId;
+  }
+  return {
+    /** Registers or resumes a bridge session; see the component's `sessions.ensureSession`. */
+    ensureSession: mutationGeneric({
+      args: { sessionId: v.string(), codexVersion: v.optional(v.string()), hostname: v.optional(v.string()) },
+      returns: vSessionState,
+      handler: async (ctx, args) =>
+        ctx.runMutation(component.sessions.ensureSession, { ...args, userId: await requireUser(ctx) }),
+    }),
+    /** Applies a batch of bridge events; see the component's `ingest.ingestSafe`. */
+    ingestSafe: mutationGeneric({
+      args: { sessionId: v.string(), events: v.array(vCodexEvent) },
+      returns: vIngestResult,
+      handler: async (ctx, args) =>
+        ctx.runMutation(component.ingest.ingestSafe, { ...args, userId: await requireUser(ctx) }),
+    }),
+    /** A page of a thread's messages plus streams; see the component's `messages.list`. */
+    listMessages: queryGeneric({
+      args: {
+        threadId: v.string(),
+        paginationOpts: paginationOptsValidator,
+        order: v.optional(v.union(v.literal("asc"), v.literal("desc"))),
+        streamArgs: v.optional(vStreamArgs),
+      },
+      returns: vMessagesPage,
+      handler: async (ctx, args) =>
+        ctx.runQuery(component.messages.list, { ...args, userId: await requireUser(ctx) }),
+    }),
+    /** The whole text and raw item of one message; see the component's `messages.getText`. */
+    getMessageText: queryGeneric({
+      args: { threadId: v.string(), itemId: v.string() },
+      returns: v.union(v.null(), v.object({ text: v.optional(v.string()), item: v.string() })),
+      handler: async (ctx, args) =>
+        ctx.runQuery(component.messages.getText, { ...args, userId: await requireUser(ctx) }),
+    }),
+    /** The caller's threads, newest first; see the component's `threads.list`. */
+    listThreads: queryGeneric({
+      args: { paginationOpts: paginationOptsValidator },
+      returns: v.object({ page: v.array(vThread), isDone: v.boolean(), continueCursor: v.string() }),
+      handler: async (ctx, args) =>
+        ctx.runQuery(component.threads.list, { ...args, userId: await requireUser(ctx) }),
+    }),
+    /** One of the caller's threads, or null; see the component's `threads.get`. */
+    getThread: queryGeneric({
+      args: { threadId: v.string() },
+      returns: v.union(v.null(), vThread),
+      handler: async (ctx, args) =>
+        ctx.runQuery(component.threads.get, { ...args, userId: await requireUser(ctx) }),
+    }),
+    /** The newest turns of a thread; see the component's `turns.list`. */
+    listTurns: queryGeneric({
+      args: { threadId: v.string(), limit: v.optional(v.number()) },
+      returns: v.array(vTurn),
+      handler: async (ctx, args) =>
+        ctx.runQuery(component.turns.list, { ...args, userId: await requireUser(ctx) }),
+    }),
+  };
+}

@@ -1,0 +1,33 @@
+import { defineConfig } from "vitest/config";
+
+/**
+ * Two projects: Convex code (the component, host helpers, hooks' pure logic) runs
+ * in the edge runtime as it does on a Convex backend; the bridge and end-to-end
+ * tests run in Node, where processes, files and SQLite live.
+ */
+export default defineConfig({
+  test: {
+    typecheck: { enabled: true, tsconfig: "./tsconfig.json", include: ["**/*.test-d.ts"] },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "convex",
+          environment: "edge-runtime",
+          include: ["convex/**/*.test.ts", "src/host/**/*.test.ts", "src/shared/**/*.test.ts", "src/react/**/*.test.ts", "example/convex/**/*.test.ts"],
+          server: { deps: { inline: ["convex-test"] } },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "node",
+          environment: "node",
+          include: ["src/bridge/**/*.test.ts", "test/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
