@@ -1,0 +1,63 @@
+import type { UsePaginatedQueryResult } from "convex/react";
+import { usePaginatedQuery } from "convex-helpers/react";
+import { useMemo } from "react";
+import { mergeMessages, type UIMessage } from "./mergeStreams.js";
+import { type MessagesQuery, type ThreadQueryArgs, withQueryArgs } from "./types.js";
+import { useStreamDeltas } from "./useStreamDeltas.js";
+import { useThreadStreams } from "./useThreadStreams.js";
+
+export type UseMessagesOptions = {
+  /** Messages in the first page (newest first), 1..200. */
+  initialNumItems: number;
+  /** Follow live streams so in-progress items show their text as it arrives. Default false. */
+  stream?: boolean;
+};
+
+/** As convex/react's `usePaginatedQuery`: `{ results, status, isLoading, loadMore }`. */
+export type UseMessagesResult = UsePaginatedQueryResult<UIMessage>;
+
+/**
+ * A thread's messages for a UI, oldest first, with live text for items still
+ * in progress.
+ *
+ * Pages are loaded newest first (`order: "desc"`) with convex-helpers'
+ * `usePaginatedQuery`, which keeps adjacent pages adjacent as the thread grows;
+ * `loadMore(n)` loads `n` older messages. With `stream: true` it also follows
+ * the thread's live streams ({@link useThreadStreams}, {@link useStreamDeltas})
+ * and merges their text in with {@link mergeMessages}.
+ *
+ * ```ts
+ * const { results, status, loadMore } = useMessages(
+ *   api.codex.listMessages,
+ *   threadId ? { threadId } : "skip",
+ *   { initialNumItems: 30, stream: true },
+ * );
+ * // results: UIMessage[] ascending by order; results[i].text grows while streaming.
+ * ```
+ *
+ * @param query - The host's `listMessages` query (see {@link MessagesQuery}).
+ * @param args - `{ threadId, ...hostArgs }`, or `"skip"` to load nothing.
+ * @param options - `{ initialNumItems, stream? }`.
+ * @returns `{ results: UIMessage[], status, isLoading, loadMore(numItems) }`,
+ *   status one of "LoadingFirstPage", "CanLoadMore", "LoadingMore", "Exhausted".
+ */
+export function useMessages<Query extends MessagesQuery>(
+  query: Query,
+  args: ThreadQueryArgs<Query> | "skip",
+  options: UseMessagesOptions,
+): UseMessagesResult {
+  const messagesQuery: MessagesQuery = query;
+  const paginated = usePaginatedQuery(
+    messagesQuery,
+    args === "skip" ? "skip" : withQueryArgs(args, { order: "desc" as const }),
+    { initialNumItems: options.initialNumItems },
+  );
+  const streamArgs = options.stream === true ? args : "skip";
+  const streams = useThreadStreams(query, streamArgs);
+  const texts = useStreamDeltas(query, streamArgs, streams);
+  const results = useMemo(
+    () => mergeMessages(paginated.results, { streams: streams ?? [], texts }),
+    [paginated.results, streams, texts],
+  );
+  return { ...paginated, results };
+}
