@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CodexEvent, IngestResult, SessionState } from "../shared/validators.js";
 import { BridgeError, isBridgeError } from "./errors.js";
 import { EVENT_OVERHEAD_BYTES, MAX_EVENT_BYTES, Outbox, type AppendItem } from "./outbox.js";
-import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS, Pusher, coalesceDeltas, type PusherOptions } from "./pusher.js";
+import { IDLE_POLL_INTERVAL_MS, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, Pusher, coalesceDeltas, type PusherOptions } from "./pusher.js";
 import type { EnsureSessionArgs, IngestArgs, IngestTransport } from "./transport.js";
 
 /**
@@ -375,8 +375,11 @@ describe("Pusher", () => {
   it("finds rows appended without a kick by polling", async () => {
     const pusher = makePusher();
     await pusher.start();
+    await new Promise((resolve) => setTimeout(resolve, 50));
     outbox.append(sessionId, lines(3));
-    expect(await pusher.flush({ timeoutMs: 5_000 })).toMatchObject({ drained: true });
+    expect(transport.calls).toHaveLength(0);
+    await new Promise((resolve) => setTimeout(resolve, IDLE_POLL_INTERVAL_MS + 200));
+    expect(transport.session(sessionId).ackedSeq).toBe(3);
   });
 
   it("rewinds on a gap and resends rows it still has", async () => {
@@ -570,6 +573,7 @@ describe("Pusher with coalesceDeltas", () => {
       },
     });
     await pusher.start();
+    expect(await pusher.flush({ timeoutMs: 5_000 })).toMatchObject({ drained: true, targetSeq: 5 });
     expect(await pusher.flush({ timeoutMs: 5_000 })).toMatchObject({ drained: true, ackedSeq: 8 });
     expect(transport.calls.map((call) => call.events.map((e) => [e.seq, e.seqEnd]))).toEqual([[[1, 5]], [[1, 8]], [[6, 8]]]);
     expect(textOf(transport.session(sessionId).applied, "a")).toBe("01234567");

@@ -71,7 +71,7 @@ export type RunSummary = {
  */
 export async function run(options: RunOptions): Promise<RunSummary> {
   const started = Date.now();
-  const binary = options.codexBin ?? findCodexBinary().path;
+  const binary = findCodexBinary({ explicit: options.codexBin }).path;
   const version = await codexVersion(binary);
   const outbox = Outbox.open(options.outboxPath, { synchronous: options.synchronous });
   let session: CodexSession | undefined;

@@ -35,7 +35,9 @@ async function follow(user: Alice, texts: StreamTexts): Promise<{ texts: StreamT
   let next = foldDeltas(texts, live, []);
   let deltaCalls = 0;
   for (;;) {
-    const cursors = streamCursors(live, next).filter((c) => c.cursor < (live.find((s) => s.streamId === c.streamId)?.nextCursor ?? 0));
+    // A hook keeps caught-up streams subscribed; here each round stops once caught up.
+    const nextCursor = new Map(live.map((stream) => [stream.streamId, stream.nextCursor]));
+    const cursors = streamCursors(live, next).filter((c) => c.cursor < (nextCursor.get(c.streamId) ?? 0));
     if (cursors.length === 0) return { texts: next, deltaCalls };
     const answer = await user.query(api.codex.listMessages, {
       threadId: "th-1",

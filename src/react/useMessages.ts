@@ -5,6 +5,9 @@ import { mergeMessages, type UIMessage } from "./mergeStreams.js";
 import { type MessagesQuery, type ThreadQueryArgs, withQueryArgs } from "./types.js";
 import { useStreamDeltas } from "./useStreamDeltas.js";
 import { useThreadStreams } from "./useThreadStreams.js";
+import type { StreamInfo } from "../shared/validators.js";
+
+const NO_STREAMS: readonly StreamInfo[] = [];
 
 export type UseMessagesOptions = {
   /** Messages in the first page (newest first), 1..200. */
@@ -56,7 +59,7 @@ export function useMessages<Query extends MessagesQuery>(
   const streams = useThreadStreams(query, streamArgs);
   const texts = useStreamDeltas(query, streamArgs, streams);
   const results = useMemo(
-    () => mergeMessages(paginated.results, { streams: streams ?? [], texts }),
+    () => mergeMessages(paginated.results, { streams: streams ?? NO_STREAMS, texts }),
     [paginated.results, streams, texts],
   );
   return { ...paginated, results };

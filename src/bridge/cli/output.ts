@@ -1,0 +1,22 @@
+/** How the CLI reports results and errors. */
+import { BridgeError } from "../errors.js";
+
+/** Exit code for errors the user can fix (missing binary, bad URL, ...). */
+export const EXIT_USAGE = 2;
+/** Exit code for anything else. */
+export const EXIT_FAILURE = 1;
+
+/**
+ * Prints `error` as one line (`codex-convex: [CODE] message`) and exits:
+ * {@link EXIT_USAGE} for a `BridgeError`, {@link EXIT_FAILURE} otherwise.
+ * Never prints a stack trace for a `BridgeError`.
+ */
+export function reportAndExit(error: unknown): never {
+  if (error instanceof BridgeError) {
+    process.stderr.write(`codex-convex: [${error.code}] ${error.message}\n`);
+    process.exit(EXIT_USAGE);
+  }
+  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`codex-convex: unexpected error: ${message}\n`);
+  process.exit(EXIT_FAILURE);
+}

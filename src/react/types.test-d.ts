@@ -1,0 +1,34 @@
+import type { FunctionReference, PaginationOptions } from "convex/server";
+import { describe, expectTypeOf, test } from "vitest";
+import { api } from "../../example/convex/_generated/api.js";
+import type { MessagesPage, StreamArgs } from "../shared/validators.js";
+import type { MessagesQuery, ThreadQueryArgs } from "./types.js";
+import { useMessages } from "./useMessages.js";
+
+type HostArgs = {
+  threadId: string;
+  paginationOpts: PaginationOptions;
+  order?: "asc" | "desc";
+  streamArgs?: StreamArgs;
+};
+
+describe("MessagesQuery", () => {
+  test("the host's listMessages fits, and callers pass only threadId", () => {
+    expectTypeOf(api.codex.listMessages).toExtend<MessagesQuery>();
+    expectTypeOf<ThreadQueryArgs<typeof api.codex.listMessages>>().toEqualTypeOf<{ threadId: string }>();
+  });
+
+  test("a host query with arguments of its own keeps them required", () => {
+    type WithSession = FunctionReference<"query", "public", HostArgs & { sessionToken: string }, MessagesPage>;
+    expectTypeOf<WithSession>().toExtend<MessagesQuery>();
+    expectTypeOf<ThreadQueryArgs<WithSession>>().toEqualTypeOf<{ threadId: string; sessionToken: string }>();
+    expectTypeOf(useMessages<WithSession>).parameter(1).toEqualTypeOf<{ threadId: string; sessionToken: string } | "skip">();
+  });
+
+  test("queries of other shapes do not fit", () => {
+    type NoThread = FunctionReference<"query", "public", { paginationOpts: PaginationOptions }, MessagesPage>;
+    expectTypeOf<NoThread>().not.toExtend<MessagesQuery>();
+    type OtherResult = FunctionReference<"query", "public", HostArgs, { page: string[] }>;
+    expectTypeOf<OtherResult>().not.toExtend<MessagesQuery>();
+  });
+});
