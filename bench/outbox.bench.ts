@@ -14,7 +14,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CodexEvent, IngestResult, SessionState } from "../src/shared/validators.js";
+import type { IngestResult, SessionState } from "../src/shared/validators.js";
 import { Outbox, type AppendItem, type OutboxSynchronous } from "../src/bridge/outbox.js";
 import { Pusher } from "../src/bridge/pusher.js";
 import type { EnsureSessionArgs, IngestArgs, IngestTransport } from "../src/bridge/transport.js";
@@ -55,7 +55,7 @@ class MemoryTransport implements IngestTransport {
     let applied = 0;
     let duplicates = 0;
     for (const event of args.events) {
-      if (event.seq <= this.ackedSeq) duplicates += 1;
+      if ((event.seqEnd ?? event.seq) <= this.ackedSeq) duplicates += 1;
       else if (event.seq === this.ackedSeq + 1) {
         this.ackedSeq = event.seqEnd ?? event.seq;
         applied += 1;
@@ -158,5 +158,3 @@ async function main(): Promise<void> {
 }
 
 await main();
-
-export type { CodexEvent };

@@ -37,7 +37,7 @@ function checkBatch(events: CodexEvent[]): void {
     if (event.line.length > MAX_EVENT_BYTES) {
       throw codexError(
         "PAYLOAD_TOO_LARGE",
-        `Event ${event.seq} is ${event.line.length} characters; the limit is ${MAX_EVENT_BYTES}. The bridge must split it.`,
+        `Event ${event.seq} is ${event.line.length} characters; the limit is ${MAX_EVENT_BYTES}. The bridge shrinks such lines (see MAX_EVENT_BYTES); resend it shrunk.`,
       );
     }
     bytes += event.line.length;

@@ -98,6 +98,7 @@ export const list = query({
       page: result.page,
       isDone: result.isDone,
       continueCursor: result.continueCursor,
+      ...("splitCursor" in result ? { splitCursor: result.splitCursor, pageStatus: result.pageStatus } : {}),
       ...(streams ? { streams } : {}),
     };
   },

@@ -195,7 +195,7 @@ describe("Pusher over ConvexHttpTransport", () => {
       let appliedNow = 0;
       let duplicates = 0;
       for (const event of args.events ?? []) {
-        if (event.seq <= ackedSeq) duplicates += 1;
+        if ((event.seqEnd ?? event.seq) <= ackedSeq) duplicates += 1;
         else if (event.seq === ackedSeq + 1) {
           applied.push(event);
           ackedSeq = event.seqEnd ?? event.seq;

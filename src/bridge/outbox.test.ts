@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isBridgeError } from "./errors.js";
 import {
   EVENT_OVERHEAD_BYTES,
-  MAX_EVENT_BYTES,
+  MAX_PUSHED_LINE_BYTES,
   Outbox,
   SCHEMA_VERSION,
   TRUNCATION_KEY,
@@ -255,10 +255,10 @@ describe("pending", () => {
     expect(outbox.pending(id, { afterSeq: 2, maxEvents: 10, maxBytes: 1e6 }).map((e) => e.seq)).toEqual([3, 4, 5, 6]);
   });
 
-  it("pushes a line over MAX_EVENT_BYTES shrunk, and keeps the original", () => {
+  it("pushes a line over MAX_PUSHED_LINE_BYTES shrunk, and keeps the original", () => {
     const outbox = openOutbox();
     const id = outbox.createSession();
-    const output = "0123456789abcdef\n".repeat(Math.ceil((MAX_EVENT_BYTES + 1_000_000) / 17));
+    const output = "0123456789abcdef\n".repeat(Math.ceil((MAX_PUSHED_LINE_BYTES + 1_000_000) / 17));
     const big = JSON.stringify({
       method: "item/completed",
       params: { threadId: "t", turnId: "u", item: { id: "call_1", type: "commandExecution", aggregatedOutput: output, exitCode: 0 } },
@@ -268,7 +268,7 @@ describe("pending", () => {
     expect(first?.seq).toBe(2);
     expect(first?.origin).toBe("codex");
     const shrunk = first?.line ?? "";
-    expect(Buffer.byteLength(shrunk)).toBeLessThanOrEqual(MAX_EVENT_BYTES);
+    expect(Buffer.byteLength(shrunk)).toBeLessThanOrEqual(MAX_PUSHED_LINE_BYTES);
     const parsed = JSON.parse(shrunk);
     expect(parsed.method).toBe("item/completed");
     expect(parsed.params.item).toMatchObject({ id: "call_1", type: "commandExecution", exitCode: 0 });

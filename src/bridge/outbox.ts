@@ -20,6 +20,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { CodexEvent, EventOrigin } from "../shared/validators.js";
+import { MAX_EVENT_BYTES } from "../shared/limits.js";
 import { BridgeError } from "./errors.js";
 
 /** Version of the schema below, stored in `PRAGMA user_version`. */
@@ -32,12 +33,13 @@ export const BUSY_TIMEOUT_MS = 5_000;
 export const DEFAULT_MAX_PENDING_BYTES = 1024 * 1024 * 1024;
 
 /**
- * Hard cap on the UTF-8 size of one event's line as pushed, in bytes (6 MiB).
- * A Convex mutation's arguments must stay under 8 MiB; this leaves 2 MiB for
- * the rest of the call. Lines above it are stored whole but pushed shrunk: see
- * {@link shrinkOversizeLine}.
+ * Hard cap on one event's line as pushed, in UTF-8 bytes: the shared
+ * `MAX_EVENT_BYTES` (6 MiB) that `ingestSafe` enforces (it measures UTF-16
+ * length, never more than the UTF-8 size). A Convex mutation's arguments must
+ * stay under 8 MiB; this leaves 2 MiB for the rest of the call. Lines above it
+ * are stored whole but pushed shrunk: see {@link shrinkOversizeLine}.
  */
-export const MAX_EVENT_BYTES = 6 * 1024 * 1024;
+export const MAX_PUSHED_LINE_BYTES = MAX_EVENT_BYTES;
 
 /** Bytes counted per event, beyond its line, for the fields around it (`seq`, `receivedAt`, ...). */
 export const EVENT_OVERHEAD_BYTES = 96;
@@ -401,7 +403,7 @@ export class Outbox {
    * in seq order, acknowledged or not (so the pusher can rewind on a gap).
    *
    * Batches stop at `maxEvents` or `maxBytes`, but always hold at least one
-   * event. A line over {@link MAX_EVENT_BYTES} is returned shrunk by
+   * event. A line over {@link MAX_PUSHED_LINE_BYTES} is returned shrunk by
    * {@link shrinkOversizeLine}: same seq, cut to fit one mutation; the full line
    * stays in the outbox (prune keeps it; read it with {@link Outbox.line}).
    *
@@ -425,8 +427,8 @@ export class Outbox {
     let batchBytes = 0;
     for (const row of this.statements.pending.iterate(sessionId, afterSeq, maxEvents) as IterableIterator<EventRow>) {
       let { line, origin, bytes } = row;
-      if (bytes > MAX_EVENT_BYTES) {
-        ({ line, origin } = shrinkOversizeLine(line, origin, MAX_EVENT_BYTES));
+      if (bytes > MAX_PUSHED_LINE_BYTES) {
+        ({ line, origin } = shrinkOversizeLine(line, origin, MAX_PUSHED_LINE_BYTES));
         bytes = Buffer.byteLength(line, "utf8");
       }
       const size = bytes + EVENT_OVERHEAD_BYTES;
@@ -470,7 +472,7 @@ export class Outbox {
 
   /**
    * Deletes the session's acknowledged events, except lines over
-   * {@link MAX_EVENT_BYTES} (Convex only got a shrunk copy; the original stays
+   * {@link MAX_PUSHED_LINE_BYTES} (Convex only got a shrunk copy; the original stays
    * here). The session's last seq is kept, so numbering continues.
    *
    * @returns How many events were deleted.
@@ -478,7 +480,7 @@ export class Outbox {
    */
   prune(sessionId: string): number {
     const session = this.sessionRow(sessionId);
-    return this.statements.prune.run(sessionId, session.acked_seq, MAX_EVENT_BYTES).changes;
+    return this.statements.prune.run(sessionId, session.acked_seq, MAX_PUSHED_LINE_BYTES).changes;
   }
 
   /**

@@ -4,15 +4,16 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CodexEvent, IngestResult, SessionState } from "../shared/validators.js";
 import { BridgeError, isBridgeError } from "./errors.js";
-import { EVENT_OVERHEAD_BYTES, MAX_EVENT_BYTES, Outbox, type AppendItem } from "./outbox.js";
+import { EVENT_OVERHEAD_BYTES, MAX_PUSHED_LINE_BYTES, Outbox, type AppendItem } from "./outbox.js";
 import { IDLE_POLL_INTERVAL_MS, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, Pusher, coalesceDeltas, type PusherOptions } from "./pusher.js";
 import type { EnsureSessionArgs, IngestArgs, IngestTransport } from "./transport.js";
 
 /**
  * A faithful in-memory stand-in for the component's two mutations:
- * `ingestSafe` applies events in ascending seq; seq ≤ ackedSeq is a duplicate,
- * seq = ackedSeq + 1 is applied (ackedSeq becomes seqEnd ?? seq), a higher seq
- * stops the batch with a gap. It can be told to fail before applying, to apply
+ * `ingestSafe` applies events in ascending seq; an event whose last seq
+ * (seqEnd ?? seq) ≤ ackedSeq is a duplicate, seq = ackedSeq + 1 is applied
+ * (ackedSeq becomes seqEnd ?? seq), anything else (ahead, or a coalesced run
+ * straddling ackedSeq) stops the batch with a gap. It can be told to fail before applying, to apply
  * and then lose the answer, to hang, or to forget what it applied.
  */
 class MemoryTransport implements IngestTransport {
@@ -97,7 +98,7 @@ class MemoryTransport implements IngestTransport {
     let applied = 0;
     let duplicates = 0;
     for (const event of events) {
-      if (event.seq <= session.ackedSeq) {
+      if ((event.seqEnd ?? event.seq) <= session.ackedSeq) {
         duplicates += 1;
       } else if (event.seq === session.ackedSeq + 1) {
         session.applied.push(event);
@@ -340,14 +341,14 @@ describe("Pusher", () => {
   });
 
   it("pushes an oversize line shrunk, alone, under its seq", async () => {
-    const big = JSON.stringify({ method: "item/completed", params: { item: { id: "c1", aggregatedOutput: "o".repeat(MAX_EVENT_BYTES + 100) } } });
+    const big = JSON.stringify({ method: "item/completed", params: { item: { id: "c1", aggregatedOutput: "o".repeat(MAX_PUSHED_LINE_BYTES + 100) } } });
     outbox.append(sessionId, [...lines(2), { origin: "codex", line: big }, ...lines(2, 2)]);
     const pusher = makePusher();
     await pusher.start();
     expect(await pusher.flush({ timeoutMs: 10_000 })).toMatchObject({ drained: true, ackedSeq: 5 });
     const applied = transport.session(sessionId).applied;
     expect(applied.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
-    expect(Buffer.byteLength(applied[2]?.line ?? "")).toBeLessThanOrEqual(MAX_EVENT_BYTES);
+    expect(Buffer.byteLength(applied[2]?.line ?? "")).toBeLessThanOrEqual(MAX_PUSHED_LINE_BYTES);
     expect(JSON.parse(applied[2]?.line ?? "").params.item.id).toBe("c1");
     expect(outbox.line(sessionId, 3)).toBe(big);
   });
@@ -575,7 +576,9 @@ describe("Pusher with coalesceDeltas", () => {
     await pusher.start();
     expect(await pusher.flush({ timeoutMs: 5_000 })).toMatchObject({ drained: true, targetSeq: 5 });
     expect(await pusher.flush({ timeoutMs: 5_000 })).toMatchObject({ drained: true, ackedSeq: 8 });
+    // The retry's run [1, 8] straddles ackedSeq 5: Convex answers a gap at 6, the pusher resends from there.
     expect(transport.calls.map((call) => call.events.map((e) => [e.seq, e.seqEnd]))).toEqual([[[1, 5]], [[1, 8]], [[6, 8]]]);
     expect(textOf(transport.session(sessionId).applied, "a")).toBe("01234567");
+    expect(pusher.stats()).toMatchObject({ gaps: 1, failures: 1 });
   });
 });

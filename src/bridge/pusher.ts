@@ -7,22 +7,24 @@
  * "probably worked". A lost answer therefore means a resend, which Convex skips
  * as duplicates; a failure means a retry with backoff, never a dropped row.
  */
+import { MAX_BATCH_BYTES as SHARED_MAX_BATCH_BYTES, MAX_EVENTS_PER_BATCH } from "../shared/limits.js";
 import type { CodexEvent, IngestResult, SessionState } from "../shared/validators.js";
 import { Backoff, type BackoffOptions } from "./backoff.js";
 import { BridgeError, isBridgeError } from "./errors.js";
 import type { Outbox } from "./outbox.js";
 import type { EnsureSessionArgs, IngestTransport } from "./transport.js";
 
-/** Most events in one `ingestSafe` call (before delta coalescing). */
-export const MAX_BATCH_EVENTS = 512;
+/** Most events in one `ingestSafe` call (before delta coalescing): the shared `MAX_EVENTS_PER_BATCH` (512). */
+export const MAX_BATCH_EVENTS = MAX_EVENTS_PER_BATCH;
 
 /**
- * Most bytes of line text in one `ingestSafe` call (4 MiB), counting each event
- * as its line plus `EVENT_OVERHEAD_BYTES`. A Convex mutation's arguments must
- * stay under 8 MiB. One event larger than this still travels, alone (up to the
- * outbox's `MAX_EVENT_BYTES`).
+ * Most bytes of line text in one `ingestSafe` call: the shared
+ * `MAX_BATCH_BYTES` (4 MiB), here counting each event as its UTF-8 line plus
+ * `EVENT_OVERHEAD_BYTES` (stricter than the component's UTF-16 count). A Convex
+ * mutation's arguments must stay under 8 MiB. One event larger than this still
+ * travels, alone (up to the outbox's `MAX_PUSHED_LINE_BYTES`).
  */
-export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+export const MAX_BATCH_BYTES = SHARED_MAX_BATCH_BYTES;
 
 /** How often an idle pusher looks at the outbox without being kicked, in ms. */
 export const IDLE_POLL_INTERVAL_MS = 1_000;
@@ -207,6 +209,8 @@ export class Pusher {
       this.resolveStarted = resolve;
       this.rejectStarted = reject;
     });
+    // Callers may `void pusher.start()`: a rejection they never see must not crash the process.
+    this.started.catch(() => {});
     if (this.state === "stopped") {
       this.rejectStarted?.(new BridgeError("TRANSPORT_FAILED", "The pusher was stopped before it started."));
       return this.started;
@@ -229,7 +233,8 @@ export class Pusher {
   /**
    * Waits until Convex acknowledged every event stored so far (the session's
    * last seq at the time of the call). Never rejects: the result says whether
-   * it drained, and if not, why.
+   * it drained, and if not, why. Before {@link Pusher.start} it can only
+   * drain if there is nothing to push.
    *
    * @param options - `timeoutMs`: how long to wait, in ms; default {@link FLUSH_TIMEOUT_MS}.
    * @returns See {@link FlushResult}.
@@ -443,14 +448,13 @@ export class Pusher {
   private idle(): Promise<void> {
     if (this.kicked || !this.active) return Promise.resolve();
     return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
       const timer = setTimeout(done, IDLE_POLL_INTERVAL_MS);
       timer.unref();
-      const self = this;
-      function done() {
-        clearTimeout(timer);
-        self.wake = null;
-        resolve();
-      }
       this.wake = done;
     });
   }
@@ -458,15 +462,14 @@ export class Pusher {
   /** Waits `ms` (a backoff delay); only stop cuts it short. */
   private sleep(ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
+      const done = () => {
         clearTimeout(timer);
-        self.wake = null;
+        this.wake = null;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.wake = () => {
-        if (!self.active) done();
+        if (!this.active) done();
       };
     });
   }

@@ -22,8 +22,10 @@ export const MAX_STREAM_CURSORS = 64;
 
 /**
  * Most bytes one event's `line` may have. A batch may exceed
- * {@link MAX_BATCH_BYTES} only when it holds a single event up to this size;
- * the bridge splits longer lines before pushing.
+ * {@link MAX_BATCH_BYTES} only when it holds a single event up to this size.
+ * The bridge pushes a longer line shrunk (long strings cut in the middle, with
+ * a `codexConvexTruncated: {originalBytes, sha256}` marker) under the same seq,
+ * and keeps the whole line in its outbox: the disagreement is marked, not hidden.
  */
 export const MAX_EVENT_BYTES = 6 * 1024 * 1024;
 

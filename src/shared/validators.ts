@@ -198,6 +198,9 @@ export const vMessagesPage = v.object({
   page: v.array(vMessageDoc),
   isDone: v.boolean(),
   continueCursor: v.string(),
+  /** Where to split a page that grew too big (convex-helpers' `usePaginatedQuery` uses it). */
+  splitCursor: v.optional(v.union(v.string(), v.null())),
+  pageStatus: v.optional(v.union(v.literal("SplitRecommended"), v.literal("SplitRequired"), v.null())),
   streams: v.optional(vStreamsResult),
 });
 export type MessagesPage = Infer<typeof vMessagesPage>;
