@@ -5,8 +5,8 @@
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { findCodexBinary } from "../../src/bridge/codexBinary.js";
 
 /** Environment variable codex reads the (fake) API key from. */
 export const TEST_KEY_ENV = "CODEX_CONVEX_TEST_KEY";
@@ -22,11 +22,8 @@ export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 20_000;
 /** Environment variables never passed on to codex, so a real key cannot leak into tests. */
 const SCRUBBED_ENV_KEYS = ["OPENAI_API_KEY", "CODEX_API_KEY", "CODEX_ACCESS_TOKEN", "OPENAI_BASE_URL", "CODEX_HOME"];
 
-/** Path of the native codex binary installed by `@openai/codex` (Linux x64). */
-export const CODEX_BINARY_PATH = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  "../../node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex",
-);
+/** Path of the native codex binary, found as the bridge finds it (CODEX_BIN, `@openai/codex`, PATH). */
+export const CODEX_BINARY_PATH = findCodexBinary().path;
 
 /** Options of {@link makeCodexHome}. */
 export interface CodexHomeOptions {

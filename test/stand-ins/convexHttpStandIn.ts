@@ -48,8 +48,15 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
+/** Lets a page served from another loopback port call the stand-in, as browsers call Convex. */
+const CORS_HEADERS = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-headers": "content-type, authorization, convex-client",
+  "access-control-allow-methods": "POST, OPTIONS",
+};
+
 function send(res: http.ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/json" });
+  res.writeHead(status, { "content-type": "application/json", ...CORS_HEADERS });
   res.end(JSON.stringify(body));
 }
 
@@ -62,6 +69,10 @@ export async function startConvexHttpStandIn(t: ConvexApp): Promise<ConvexHttpSt
   let unreachable = false;
   const server = http.createServer((req, res) => {
     void (async () => {
+      if (req.method === "OPTIONS") {
+        res.writeHead(204, CORS_HEADERS);
+        return res.end();
+      }
       const kind = /^\/api\/(query|mutation|action)$/.exec(req.url ?? "")?.[1] as keyof typeof calls | undefined;
       if (req.method !== "POST" || kind === undefined) return send(res, 404, { error: `no route ${req.url}` });
       if (unreachable) return send(res, 503, { error: "local Convex stand-in: simulated outage" });

@@ -1,0 +1,32 @@
+import { api } from "../convex/_generated/api.js";
+import { useMessages, type UIMessage } from "../../src/react/index.js";
+
+function MessageView({ message }: { message: UIMessage }) {
+  const isOutput = message.kind === "commandExecution" || message.kind === "fileChange";
+  return (
+    <article className={`message ${message.kind}`} data-item-id={message.itemId} data-status={message.status}>
+      <header>
+        <span className="kind">{message.kind}</span>
+        <span className={`status ${message.status}`}>{message.streaming ? "streaming…" : message.status}</span>
+      </header>
+      {message.text ? isOutput ? <pre>{message.text}</pre> : <p className="text">{message.text}</p> : null}
+    </article>
+  );
+}
+
+/** One thread, oldest message first, live text merged in while items stream. */
+export function ThreadView({ threadId }: { threadId: string }) {
+  const { results, status, loadMore } = useMessages(api.codex.listMessages, { threadId }, {
+    initialNumItems: 50,
+    stream: true,
+  });
+  return (
+    <section className="thread" data-thread-id={threadId}>
+      {status === "CanLoadMore" ? <button onClick={() => loadMore(50)}>Load older messages</button> : null}
+      {status === "LoadingFirstPage" ? <p>Loading…</p> : null}
+      {results.map((message) => (
+        <MessageView key={message.itemId} message={message} />
+      ))}
+    </section>
+  );
+}
