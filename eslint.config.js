@@ -17,6 +17,7 @@ export default tseslint.config(
       "**/_generated/**",
       "src/bridge/protocol/generated/**",
       "example/web/dist/**",
+      ".scratch/**",
     ],
   },
   js.configs.recommended,

@@ -18,13 +18,13 @@ function aTurn(threadId = "th-1"): CodexEvent[] {
 
 async function snapshot(t: TestConvexApp) {
   return runInCodex(t, async (ctx) => {
-    const tables = ["sessions", "threads", "turns", "messages", "streams", "deltas", "events", "parts"] as const;
+    const tables = ["sessions", "threads", "turns", "messages", "streams", "deltas", "events", "parts", "serverRequests", "checkpoints"] as const;
     const out: Record<string, unknown[]> = {};
     for (const table of tables) {
       // Drop system fields and times that differ between runs.
       out[table] = (await ctx.db.query(table as never).collect()).map((d: Record<string, unknown>) => {
-        const { _id, _creationTime, lastSeenAt, updatedAt, streamId, ...rest } = d;
-        void _id; void _creationTime; void lastSeenAt; void updatedAt; void streamId;
+        const { _id, _creationTime, lastSeenAt, updatedAt, streamId, watchdogAt, lastEventAt, finishedAt, ownerId, ...rest } = d;
+        void _id; void _creationTime; void lastSeenAt; void updatedAt; void streamId; void watchdogAt; void lastEventAt; void finishedAt; void ownerId;
         return rest;
       });
     }

@@ -4,6 +4,7 @@ import { codexError } from "../src/shared/errors.js";
 import { MAX_BATCH_BYTES, MAX_EVENT_BYTES, MAX_EVENTS_PER_BATCH } from "../src/shared/limits.js";
 import { type CodexEvent, vCodexEvent, vIngestResult } from "../src/shared/validators.js";
 import { applyEvent } from "./lib/apply.js";
+import { touchSession } from "./lib/sessionWatch.js";
 import { ThreadWriter } from "./lib/writer.js";
 
 /**
@@ -57,6 +58,8 @@ function checkBatch(events: CodexEvent[]): void {
  * a duplicate and skipped; the next seq is applied; a seq further ahead stops
  * the batch and the answer's `gap` says where to resend from. Either the whole
  * call commits or nothing does, so resending any batch is always safe.
+ * Every read is an index lookup, so the cost of a batch does not grow with the
+ * size of the thread or of any table.
  *
  * @param userId - Owner, as the host app derived it from auth.
  * @param sessionId - A session created by `ensureSession`.
@@ -97,11 +100,12 @@ export const ingestSafe = mutation({
         gap = { expectedSeq: ackedSeq + 1, receivedSeq: event.seq };
         break;
       }
-      await applyEvent(ctx, writer, args.sessionId, event);
+      await applyEvent(writer, event);
       ackedSeq = end;
       applied += 1;
     }
-    await ctx.db.patch("sessions", session._id, { ackedSeq, lastSeenAt: now });
+    await writer.flush();
+    await touchSession(ctx, session, now, { ackedSeq, loggedEvents: writer.sessionLoggedEvents });
     return { ackedSeq, applied, duplicates, gap };
   },
 });

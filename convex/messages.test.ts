@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { api } from "../example/convex/_generated/api.js";
 import { initConvexTest } from "../test/convexTest.js";
+import { largestDocument } from "../test/support/component.js";
 import { agentDelta, agentItem, agentMessageLines, notification, threadStarted, toEvents, turnStarted } from "../test/support/events.js";
 import type { MessageDoc, StreamDelta } from "../src/shared/validators.js";
 
@@ -126,6 +127,7 @@ describe("messages.list", () => {
     const full = await alice.query(api.codex.getMessageText, { threadId: "th-1", itemId: "cmd-1" });
     expect(full?.text).toBe(output);
     expect(JSON.parse(full!.item)).toEqual(item);
+    expect((await largestDocument(t)).bytes).toBeLessThan(1024 * 1024);
   });
 
   test("another user can neither list nor read a thread, and guests are refused", async () => {

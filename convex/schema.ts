@@ -3,14 +3,20 @@ import { v } from "convex/values";
 import {
   vEventOrigin,
   vMessage,
+  vPlan,
+  vRevert,
+  vServerRequestStatus,
   vStreamKind,
   vStreamState,
+  vTimeouts,
+  vTokenUsage,
   vTurnStatus,
 } from "../src/shared/validators.js";
 
 export default defineSchema({
-  // Written by sessions.ensureSession and ingest.ingestSafe (ackedSeq);
-  // read by ingest.ingestSafe to deduplicate and order events.
+  // Written by sessions.ensureSession, ingest.ingestSafe (ackedSeq, lastSeenAt)
+  // and the session watchdog (stale); read by ingest to deduplicate and order
+  // events, and by sessions.list.
   sessions: defineTable({
     sessionId: v.string(),
     userId: v.string(),
@@ -20,10 +26,19 @@ export default defineSchema({
     hostname: v.optional(v.string()),
     /** Milliseconds since the Unix epoch. */
     lastSeenAt: v.number(),
-  }).index("by_sessionId", ["sessionId"]),
+    /** Set by the session watchdog after `sessionStaleMs` without a call; cleared by the next call. */
+    stale: v.optional(v.boolean()),
+    /** When the watchdog is due next (ms since the epoch); absent when none is scheduled. */
+    watchdogAt: v.optional(v.number()),
+    timeouts: v.optional(vTimeouts),
+    /** Events without a thread kept in the log for this session. */
+    loggedEvents: v.optional(v.number()),
+  })
+    .index("by_sessionId", ["sessionId"])
+    .index("by_userId_lastSeenAt", ["userId", "lastSeenAt"]),
 
-  // Written by ingest (thread/started and the first event naming a thread);
-  // read by every query to check ownership.
+  // Written by ingest (thread notifications and the first event naming a
+  // thread); read by every query to check ownership.
   threads: defineTable({
     threadId: v.string(),
     userId: v.string(),
@@ -33,6 +48,18 @@ export default defineSchema({
     preview: v.optional(v.string()),
     /** Codex's thread status (`thread/status/changed`), as its `type`. */
     status: v.optional(v.string()),
+    activeFlags: v.optional(v.array(v.string())),
+    name: v.optional(v.string()),
+    archived: v.optional(v.boolean()),
+    deleted: v.optional(v.boolean()),
+    forkedFromId: v.optional(v.string()),
+    parentThreadId: v.optional(v.string()),
+    tokenUsage: v.optional(vTokenUsage),
+    lastRevert: v.optional(vRevert),
+    /** A `thread/revert` the bridge sent, until codex's `thread/reverted` applies it. */
+    pendingRevert: v.optional(v.object({ beforeTurnId: v.string() })),
+    /** Events of this thread kept in the log (bounded by MAX_LOGGED_EVENTS_PER_THREAD). */
+    loggedEvents: v.optional(v.number()),
     /** Order the next new item of this thread gets. */
     nextItemOrder: v.number(),
     /** Order the next new turn of this thread gets. */
@@ -42,27 +69,43 @@ export default defineSchema({
     .index("by_threadId", ["threadId"])
     .index("by_userId_updatedAt", ["userId", "updatedAt"]),
 
-  // Written by ingest on turn/started and turn/completed; read by turns.list.
+  // Written by ingest (turn notifications, the first event naming a turn),
+  // the turn watchdog and the revert job; read by turns.list and turns.getDiff.
   turns: defineTable({
     threadId: v.string(),
     turnId: v.string(),
     order: v.number(),
     status: vTurnStatus,
     error: v.optional(v.string()),
+    errorWillRetry: v.optional(v.boolean()),
     startedAt: v.optional(v.number()),
     completedAt: v.optional(v.number()),
+    durationMs: v.optional(v.number()),
+    tokenUsage: v.optional(vTokenUsage),
+    plan: v.optional(vPlan),
+    /** Head of the diff (whole when short); the rest in `parts` (field "diff"). */
+    diff: v.optional(v.string()),
+    diffParts: v.optional(v.number()),
+    diffLength: v.optional(v.number()),
+    reverted: v.optional(v.boolean()),
+    /** Order of the turn's first message, so a revert knows where its items begin. */
+    firstItemOrder: v.optional(v.number()),
+    lastEventAt: v.optional(v.number()),
   })
     .index("by_threadId_turnId", ["threadId", "turnId"])
     .index("by_threadId_order", ["threadId", "order"]),
 
-  // One per Codex item. Written by ingest on item/started, item/completed and
-  // the first delta of an item; read by messages.list.
+  // One per Codex item. Written by ingest on item/started, item/completed,
+  // item notifications and the first delta of an item, by turn ends
+  // (unfinished items) and by compaction (their folded text); read by
+  // messages.list and messages.getText.
   messages: defineTable(vMessage)
     .index("by_threadId_itemId", ["threadId", "itemId"])
-    .index("by_threadId_order", ["threadId", "order"]),
+    .index("by_threadId_order", ["threadId", "order"])
+    .index("by_threadId_turnId_status", ["threadId", "turnId", "status"]),
 
   // One per streaming text of an item. Written by ingest on each delta and on
-  // item/completed (state); read by messages.list streamArgs.
+  // item/turn ends, by compaction and expiry; read by messages.list streamArgs.
   streams: defineTable({
     threadId: v.string(),
     turnId: v.string(),
@@ -72,21 +115,33 @@ export default defineSchema({
     state: vStreamState,
     nextCursor: v.number(),
     updatedAt: v.number(),
+    finishedAt: v.optional(v.number()),
+    /** Deltas before this cursor were folded into the stream's base text (parts, field "base"). */
+    compactedCursor: v.optional(v.number()),
+    baseLength: v.optional(v.number()),
+    baseParts: v.optional(v.number()),
+    /** Deltas currently stored. */
+    deltaCount: v.optional(v.number()),
+    compactScheduled: v.optional(v.boolean()),
+    expireScheduled: v.optional(v.boolean()),
   })
     .index("by_threadId_itemId_kind_part", ["threadId", "itemId", "kind", "part"])
     .index("by_threadId_state", ["threadId", "state"]),
 
   // Written by ingest, one per delta event (or coalesced run); read by
-  // messages.list streamArgs "deltas" from a cursor on.
+  // messages.list streamArgs "deltas" from a cursor on; deleted by compaction.
   deltas: defineTable({
     streamId: v.id("streams"),
     start: v.number(),
     end: v.number(),
+    /** The text, or "" when long and kept in `parts` (field "text"). */
     text: v.string(),
+    textParts: v.optional(v.number()),
   }).index("by_streamId_start", ["streamId", "start"]),
 
   // Long texts split so that no document nears Convex's 1 MiB limit. Written
-  // by ingest (lib/parts.ts); read by messages.getText and events.list.
+  // by ingest and compaction (lib/parts.ts); read by messages.getText,
+  // turns.getDiff, events.list and the deltas query (rebased text).
   parts: defineTable({
     /** Id of the document the text belongs to. */
     ownerId: v.string(),
@@ -95,9 +150,10 @@ export default defineSchema({
     text: v.string(),
   }).index("by_ownerId_field_index", ["ownerId", "field", "index"]),
 
-  // Every event ingest did not apply to the tables above (unknown
-  // notifications, responses, server requests, bridge records, malformed
-  // lines), so none is dropped. Written by ingest; read by events.list.
+  // Every event ingest did not apply to the tables (unknown notifications,
+  // responses, bridge records, malformed lines), so none is dropped; bounded
+  // per thread and per session (oldest trimmed). Written by ingest; read by
+  // events.list.
   events: defineTable({
     sessionId: v.string(),
     seq: v.number(),
@@ -110,6 +166,45 @@ export default defineSchema({
     lineParts: v.optional(v.number()),
     receivedAt: v.number(),
   })
-    .index("by_sessionId_seq", ["sessionId", "seq"])
-    .index("by_threadId_seq", ["threadId", "seq"]),
+    .index("by_threadId", ["threadId"])
+    .index("by_sessionId_threadId", ["sessionId", "threadId"]),
+
+  // Requests codex sent to the client (approvals, user input, tool calls).
+  // Written by ingest (the request, the bridge's answer, serverRequest/resolved,
+  // turn ends); read by serverRequests.list.
+  serverRequests: defineTable({
+    sessionId: v.string(),
+    userId: v.string(),
+    threadId: v.optional(v.string()),
+    turnId: v.optional(v.string()),
+    itemId: v.optional(v.string()),
+    requestId: v.string(),
+    method: v.string(),
+    status: vServerRequestStatus,
+    reason: v.optional(v.string()),
+    command: v.optional(v.string()),
+    cwd: v.optional(v.string()),
+    decision: v.optional(v.string()),
+    /** `params` as JSON, or "" when long and kept in `parts` (field "params"). */
+    params: v.string(),
+    paramsParts: v.optional(v.number()),
+    createdAt: v.number(),
+    resolvedAt: v.optional(v.number()),
+  })
+    .index("by_threadId_status", ["threadId", "status"])
+    .index("by_threadId_turnId_status", ["threadId", "turnId", "status"])
+    .index("by_sessionId_requestId", ["sessionId", "requestId"]),
+
+  // A device's read position per stream. Written by checkpoints.save; read by
+  // checkpoints.list; deleted with their stream by the expiry job.
+  checkpoints: defineTable({
+    userId: v.string(),
+    deviceId: v.string(),
+    threadId: v.string(),
+    streamId: v.id("streams"),
+    cursor: v.number(),
+    updatedAt: v.number(),
+  })
+    .index("by_userId_deviceId_threadId_streamId", ["userId", "deviceId", "threadId", "streamId"])
+    .index("by_streamId", ["streamId"]),
 });

@@ -1,19 +1,36 @@
 import { v } from "convex/values";
-import { mutation } from "./_generated/server.js";
+import { mutation, query } from "./_generated/server.js";
 import { codexError } from "../src/shared/errors.js";
-import { vSessionState } from "../src/shared/validators.js";
+import { MAX_PAGE_SIZE, MIN_IDLE_TIMEOUT_MS } from "../src/shared/limits.js";
+import { type Timeouts, vSession, vSessionState, vTimeouts } from "../src/shared/validators.js";
+import { touchSession } from "./lib/sessionWatch.js";
 
 /** Longest accepted bridge session id, in characters. */
 export const MAX_SESSION_ID_CHARS = 128;
 
+/** @throws ConvexError INVALID_ARGUMENT when a timeout is not an integer of at least `MIN_IDLE_TIMEOUT_MS`. */
+function checkTimeouts(timeouts: Timeouts | undefined): void {
+  for (const [name, ms] of Object.entries(timeouts ?? {})) {
+    if (ms !== undefined && (!Number.isSafeInteger(ms) || ms < MIN_IDLE_TIMEOUT_MS)) {
+      throw codexError("INVALID_ARGUMENT", `timeouts.${name} must be an integer of at least ${MIN_IDLE_TIMEOUT_MS} ms; got ${ms}.`);
+    }
+  }
+}
+
 /**
- * Registers a bridge session, or finds it again after a bridge restart.
+ * Registers a bridge session, or finds it again after a bridge restart. Either
+ * way the session counts as seen now (no longer stale).
  *
  * @param userId - Owner of the session, as the host app derived it from auth.
  * @param sessionId - Bridge-generated id (≤ 128 chars), stable across restarts.
+ * @param codexVersion - The codex version the bridge runs, when known.
+ * @param hostname - The bridge machine's name, when known.
+ * @param timeouts - Idle timeouts for this session's turns, streams and
+ *   liveness, in milliseconds (`{turnIdleMs?, streamIdleMs?, sessionStaleMs?}`,
+ *   each ≥ 1000); absent ones keep their value or take the defaults.
  * @returns `{ sessionId, ackedSeq, created }`: the bridge resumes pushing after `ackedSeq`.
  * @throws ConvexError SESSION_MISMATCH when the session belongs to another user;
- *   INVALID_ARGUMENT when the session id is empty or too long.
+ *   INVALID_ARGUMENT when the session id is empty or too long, or a timeout is out of range.
  */
 export const ensureSession = mutation({
   args: {
@@ -21,6 +38,7 @@ export const ensureSession = mutation({
     sessionId: v.string(),
     codexVersion: v.optional(v.string()),
     hostname: v.optional(v.string()),
+    timeouts: v.optional(vTimeouts),
   },
   returns: vSessionState,
   handler: async (ctx, args) => {
@@ -30,6 +48,7 @@ export const ensureSession = mutation({
         `sessionId must be 1 to ${MAX_SESSION_ID_CHARS} characters; got ${args.sessionId.length}.`,
       );
     }
+    checkTimeouts(args.timeouts);
     const now = Date.now();
     const existing = await ctx.db
       .query("sessions")
@@ -42,21 +61,56 @@ export const ensureSession = mutation({
           `Session ${args.sessionId} belongs to another user; start a new bridge session (new outbox) for this user.`,
         );
       }
-      await ctx.db.patch("sessions", existing._id, {
-        lastSeenAt: now,
+      await touchSession(ctx, existing, now, {
         codexVersion: args.codexVersion ?? existing.codexVersion,
         hostname: args.hostname ?? existing.hostname,
+        timeouts: args.timeouts ?? existing.timeouts,
       });
       return { sessionId: args.sessionId, ackedSeq: existing.ackedSeq, created: false };
     }
-    await ctx.db.insert("sessions", {
+    const id = await ctx.db.insert("sessions", {
       sessionId: args.sessionId,
       userId: args.userId,
       ackedSeq: 0,
       codexVersion: args.codexVersion,
       hostname: args.hostname,
+      timeouts: args.timeouts,
       lastSeenAt: now,
     });
+    await touchSession(ctx, (await ctx.db.get("sessions", id))!, now);
     return { sessionId: args.sessionId, ackedSeq: 0, created: true };
+  },
+});
+
+/**
+ * The user's bridge sessions, most recently seen first, with whether each is
+ * stale (no call for its `sessionStaleMs`).
+ *
+ * @param userId - Owner, as the host app derived it from auth.
+ * @param limit - How many (1..200, default 50).
+ * @returns sessions, newest `lastSeenAt` first.
+ * @throws ConvexError INVALID_ARGUMENT when `limit` is out of range.
+ */
+export const list = query({
+  args: { userId: v.string(), limit: v.optional(v.number()) },
+  returns: v.array(vSession),
+  handler: async (ctx, args) => {
+    const limit = args.limit ?? 50;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+      throw codexError("INVALID_ARGUMENT", `limit must be an integer from 1 to ${MAX_PAGE_SIZE}; got ${limit}.`);
+    }
+    const sessions = await ctx.db
+      .query("sessions")
+      .withIndex("by_userId_lastSeenAt", (q) => q.eq("userId", args.userId))
+      .order("desc")
+      .take(limit);
+    return sessions.map((s) => ({
+      sessionId: s.sessionId,
+      ackedSeq: s.ackedSeq,
+      codexVersion: s.codexVersion,
+      hostname: s.hostname,
+      lastSeenAt: s.lastSeenAt,
+      stale: s.stale === true,
+    }));
   },
 });

@@ -25,7 +25,7 @@ export async function ownedThread(ctx: QueryCtx, userId: string, threadId: strin
 }
 
 /** A thread document as the `Thread` queries return. */
-function toThread(doc: Doc<"threads">): Thread {
+export function toThread(doc: Doc<"threads">): Thread {
   return {
     _id: doc._id,
     _creationTime: doc._creationTime,
@@ -36,6 +36,14 @@ function toThread(doc: Doc<"threads">): Thread {
     model: doc.model,
     preview: doc.preview,
     status: doc.status,
+    activeFlags: doc.activeFlags,
+    name: doc.name,
+    archived: doc.archived,
+    deleted: doc.deleted,
+    forkedFromId: doc.forkedFromId,
+    parentThreadId: doc.parentThreadId,
+    tokenUsage: doc.tokenUsage,
+    lastRevert: doc.lastRevert,
     updatedAt: doc.updatedAt,
   };
 }

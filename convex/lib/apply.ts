@@ -1,151 +1,90 @@
 /**
- * Applies one decoded event to the thread tables, or logs it in `events` when
- * it is not (yet) something the tables model. Nothing is dropped: every event
- * either changes state here or lands in the log.
+ * Applies one event to the tables, or keeps it in the bounded event log when
+ * it is not something the tables model. Nothing is dropped and nothing
+ * throws for a line's content: every event either changes state or is logged.
+ *
+ * Applied, from codex: the notifications in THREAD_HANDLERS, TURN_HANDLERS,
+ * ITEM_HANDLERS and `serverRequest/resolved`, and every server request.
+ * Applied, from the bridge: `bridge/turnFailed`, its answers to server
+ * requests, and its `thread/revert` requests (also logged).
  */
-import type { Doc } from "../_generated/dataModel.js";
-import type { MutationCtx } from "../_generated/server.js";
 import type { CodexEvent } from "../../src/shared/validators.js";
-import { type DecodedLine, type JsonObject, decodeLine, numberField, objectField, stringField } from "./decode.js";
-import { deltaTarget, summarizeItem } from "./items.js";
-import { putText } from "./parts.js";
+import { ITEM_HANDLERS, type ItemHandler } from "./applyItem.js";
+import { THREAD_HANDLERS } from "./applyThread.js";
+import { BRIDGE_HANDLERS, TURN_HANDLERS } from "./applyTurn.js";
+import { type DecodedLine, decodeLine, type JsonObject, objectField, stringField } from "./decode.js";
+import { logEvent } from "./eventLog.js";
+import { answerRequest, recordRequest, resolveRequest } from "./serverRequests.js";
 import type { ThreadWriter } from "./writer.js";
 
-const TURN_STATUSES = new Set(["inProgress", "completed", "interrupted", "failed"]);
+const CODEX_HANDLERS: Readonly<Record<string, ItemHandler>> = {
+  ...THREAD_HANDLERS,
+  ...TURN_HANDLERS,
+  ...ITEM_HANDLERS,
+  "serverRequest/resolved": resolveRequest,
+};
 
-/** Seconds (Codex's turn times) to milliseconds; undefined stays undefined. */
-function secondsToMs(seconds: number | undefined): number | undefined {
-  return seconds === undefined ? undefined : Math.round(seconds * 1000);
-}
+/** The notification methods ingest applies to state (the rest are logged). */
+export const APPLIED_METHODS: readonly string[] = Object.keys(CODEX_HANDLERS).sort();
 
-/**
- * Applies a notification to state.
- * @returns false when the method is not one the tables model (the caller logs it).
- */
-async function applyNotification(
-  writer: ThreadWriter,
-  method: string,
-  params: JsonObject,
-  event: CodexEvent,
-): Promise<boolean> {
-  const delta = deltaTarget(method, params);
-  if (delta !== undefined) {
-    await writer.upsertMessageIfMissing(delta.threadId, delta.turnId, delta.itemId, delta.itemKind);
-    const stream = await writer.stream(delta.threadId, delta.turnId, delta.itemId, delta.kind, delta.part);
-    const count = (event.seqEnd ?? event.seq) - event.seq + 1;
-    await writer.appendDelta(stream, delta.delta, count);
-    return true;
-  }
-  switch (method) {
-    case "thread/started": {
-      const thread = objectField(params, "thread");
-      const threadId = thread && stringField(thread, "id");
-      if (!thread || threadId === undefined) return false;
-      const status = objectField(thread, "status");
-      await writer.patchThread(threadId, {
-        cwd: stringField(thread, "cwd"),
-        model: stringField(thread, "model"),
-        preview: stringField(thread, "preview") || undefined,
-        status: status && stringField(status, "type"),
-      });
-      return true;
-    }
-    case "thread/status/changed": {
-      const threadId = stringField(params, "threadId");
-      const status = objectField(params, "status");
-      if (threadId === undefined || !status) return false;
-      await writer.patchThread(threadId, { status: stringField(status, "type") });
-      return true;
-    }
-    case "turn/started":
-    case "turn/completed": {
-      const threadId = stringField(params, "threadId");
-      const turn = objectField(params, "turn");
-      const turnId = turn && stringField(turn, "id");
-      const status = turn && stringField(turn, "status");
-      if (threadId === undefined || !turn || turnId === undefined || !status || !TURN_STATUSES.has(status)) {
-        return false;
-      }
-      const error = objectField(turn, "error");
-      await writer.upsertTurn(threadId, turnId, {
-        status: status as Doc<"turns">["status"],
-        error: error && stringField(error, "message"),
-        startedAt: secondsToMs(numberField(turn, "startedAt")),
-        completedAt: secondsToMs(numberField(turn, "completedAt")),
-      });
-      if (method === "turn/completed") await writer.finishThreadStreams(threadId);
-      return true;
-    }
-    case "item/started":
-    case "item/completed": {
-      const threadId = stringField(params, "threadId");
-      const turnId = stringField(params, "turnId");
-      const item = objectField(params, "item");
-      const completed = method === "item/completed";
-      const summary = item && summarizeItem(item, completed);
-      if (threadId === undefined || turnId === undefined || !item || !summary) return false;
-      await writer.upsertMessage(threadId, turnId, summary.itemId, {
-        kind: summary.kind,
-        status: summary.status,
-        text: summary.text,
-        item: JSON.stringify(item),
-        ...(completed
-          ? { completedAt: numberField(params, "completedAtMs") ?? event.receivedAt }
-          : { startedAt: numberField(params, "startedAtMs") ?? event.receivedAt }),
-      });
-      if (completed) await writer.finishStreams(threadId, summary.itemId);
-      return true;
-    }
-    default:
-      return false;
-  }
-}
-
-/** The thread a logged event belongs to, when its params name one. */
-function threadOf(decoded: DecodedLine): string | undefined {
-  if (decoded.type !== "notification" && decoded.type !== "serverRequest") return undefined;
-  const direct = stringField(decoded.params, "threadId");
+/** The thread an event's params name, directly or as `thread.id`. */
+function threadOf(params: JsonObject): string | undefined {
+  const direct = stringField(params, "threadId");
   if (direct !== undefined) return direct;
-  const thread = objectField(decoded.params, "thread");
+  const thread = objectField(params, "thread");
   return thread && stringField(thread, "id");
 }
 
-/** Stores an event in the `events` log. */
-async function logEvent(
-  ctx: MutationCtx,
-  writer: ThreadWriter,
-  sessionId: string,
-  event: CodexEvent,
-  decoded: DecodedLine,
-): Promise<void> {
-  const method =
-    decoded.type === "malformed" ? "malformed" : decoded.type === "response" ? "response" : decoded.method;
-  const threadId = threadOf(decoded);
-  // Touching the thread checks ownership and creates it when first named.
-  if (threadId !== undefined) await writer.thread(threadId);
-  const id = await ctx.db.insert("events", {
-    sessionId,
-    seq: event.seq,
-    threadId,
-    origin: event.origin,
-    method,
-    line: "",
-    receivedAt: event.receivedAt,
-  });
-  const stored = await putText(ctx, id, "line", event.line, undefined);
-  await ctx.db.patch("events", id, { line: stored.parts === undefined ? stored.inline : "", lineParts: stored.parts });
+/** Marks the turn an event names as having an event now (for the idle watchdog). */
+async function touchTurn(writer: ThreadWriter, params: JsonObject): Promise<void> {
+  const threadId = stringField(params, "threadId");
+  const turnId = stringField(params, "turnId");
+  if (threadId !== undefined && turnId !== undefined) await writer.turn(threadId, turnId);
+}
+
+/** Applies an event from codex. @returns false when it is to be logged instead. */
+async function applyFromCodex(writer: ThreadWriter, decoded: DecodedLine, event: CodexEvent): Promise<boolean> {
+  if (decoded.type === "serverRequest") {
+    await recordRequest(writer, decoded.id, decoded.method, decoded.params, event.receivedAt);
+    return true;
+  }
+  if (decoded.type !== "notification") return false;
+  const handler = CODEX_HANDLERS[decoded.method];
+  if (handler === undefined || !(await handler(writer, decoded.params, event))) return false;
+  await touchTurn(writer, decoded.params);
+  return true;
+}
+
+/** Applies a record from the bridge. @returns false when it is (also) to be logged. */
+async function applyFromBridge(writer: ThreadWriter, decoded: DecodedLine): Promise<boolean> {
+  if (decoded.type === "response") {
+    return await answerRequest(writer.ctx, writer.session.sessionId, decoded.id, decoded.result);
+  }
+  if (decoded.type === "serverRequest" && decoded.method === "thread/revert") {
+    // A request the bridge sent to codex: remember what it reverts until codex confirms.
+    const threadId = stringField(decoded.params, "threadId");
+    const beforeTurnId = stringField(decoded.params, "beforeTurnId");
+    if (threadId !== undefined && beforeTurnId !== undefined) {
+      await writer.patchThread(threadId, { pendingRevert: { beforeTurnId } });
+    }
+    return false;
+  }
+  if (decoded.type !== "notification") return false;
+  const handler = BRIDGE_HANDLERS[decoded.method];
+  return handler !== undefined && (await handler(writer, decoded.params));
 }
 
 /** Applies `event` to state, or logs it when the tables do not model it. */
-export async function applyEvent(
-  ctx: MutationCtx,
-  writer: ThreadWriter,
-  sessionId: string,
-  event: CodexEvent,
-): Promise<void> {
+export async function applyEvent(writer: ThreadWriter, event: CodexEvent): Promise<void> {
   const decoded = decodeLine(event.line);
-  if (decoded.type === "notification" && event.origin === "codex") {
-    if (await applyNotification(writer, decoded.method, decoded.params, event)) return;
-  }
-  await logEvent(ctx, writer, sessionId, event, decoded);
+  const params = decoded.type === "notification" || decoded.type === "serverRequest" ? decoded.params : undefined;
+  const threadId = params && threadOf(params);
+  // Ownership first: a session writes only its own user's threads (throws SESSION_MISMATCH).
+  if (threadId !== undefined) await writer.thread(threadId);
+  const applied =
+    event.origin === "codex" ? await applyFromCodex(writer, decoded, event) : await applyFromBridge(writer, decoded);
+  if (applied) return;
+  const method = decoded.type === "malformed" ? "malformed" : decoded.type === "response" ? "response" : decoded.method;
+  if (params && event.origin === "codex") await touchTurn(writer, params);
+  await logEvent(writer, event, method, threadId);
 }

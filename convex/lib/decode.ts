@@ -8,7 +8,7 @@ export type JsonObject = Record<string, unknown>;
 export type DecodedLine =
   | { type: "notification"; method: string; params: JsonObject }
   | { type: "serverRequest"; id: string | number; method: string; params: JsonObject }
-  | { type: "response"; id: string | number }
+  | { type: "response"; id: string | number; result: JsonObject | undefined }
   | { type: "malformed"; reason: string };
 
 function isObject(value: unknown): value is JsonObject {
@@ -32,7 +32,9 @@ export function decodeLine(line: string): DecodedLine {
       ? { type: "serverRequest", id, method, params }
       : { type: "notification", method, params };
   }
-  if (hasId && ("result" in message || "error" in message)) return { type: "response", id };
+  if (hasId && ("result" in message || "error" in message)) {
+    return { type: "response", id, result: isObject(message.result) ? message.result : undefined };
+  }
   return { type: "malformed", reason: "neither a request, a notification nor a response" };
 }
 
@@ -46,6 +48,12 @@ export function stringField(value: JsonObject, key: string): string | undefined 
 export function numberField(value: JsonObject, key: string): number | undefined {
   const field = value[key];
   return typeof field === "number" ? field : undefined;
+}
+
+/** `value[key]` when it is a boolean, else undefined. */
+export function booleanField(value: JsonObject, key: string): boolean | undefined {
+  const field = value[key];
+  return typeof field === "boolean" ? field : undefined;
 }
 
 /** `value[key]` when it is an object, else undefined. */

@@ -1,6 +1,22 @@
-/** Conversions between stream documents and the shapes queries return. */
+/**
+ * The stream side of `messages.list`: the thread's live streams, and the
+ * answer to a deltas query (per stream `ok`, `rebased` or `stale`, the deltas,
+ * and where each reader stands after it). Every read is an index range with a
+ * limit, so the cost follows what was asked, not the thread's size.
+ */
 import type { Doc } from "../_generated/dataModel.js";
-import type { StreamInfo } from "../../src/shared/validators.js";
+import type { QueryCtx } from "../_generated/server.js";
+import { codexError } from "../../src/shared/errors.js";
+import {
+  MAX_DELTAS_ANSWER_CHARS,
+  MAX_DELTAS_PER_STREAM,
+  MAX_LIVE_STREAMS_LISTED,
+  MAX_REBASE_CHARS,
+  MAX_STREAM_CURSORS,
+} from "../../src/shared/limits.js";
+import type { StreamAnswer, StreamCursor, StreamDelta, StreamInfo, StreamsResult } from "../../src/shared/validators.js";
+import { deltaText } from "./fold.js";
+import { readPartsTail } from "./parts.js";
 
 /** A stream document as `StreamInfo` (ids as strings). */
 export function toStreamInfo(stream: Doc<"streams">): StreamInfo {
@@ -14,4 +30,75 @@ export function toStreamInfo(stream: Doc<"streams">): StreamInfo {
     state: stream.state,
     nextCursor: stream.nextCursor,
   };
+}
+
+/** Whether a reader may see a stream: raw reasoning only when the host exposes it. */
+function visible(stream: Doc<"streams">, exposeRawReasoning: boolean): boolean {
+  return exposeRawReasoning || stream.kind !== "reasoningText";
+}
+
+/** The thread's streams still streaming (at most `MAX_LIVE_STREAMS_LISTED`). */
+export async function liveStreams(ctx: QueryCtx, threadId: string, exposeRawReasoning: boolean): Promise<StreamsResult> {
+  const rows = await ctx.db
+    .query("streams")
+    .withIndex("by_threadId_state", (q) => q.eq("threadId", threadId).eq("state", "streaming"))
+    .take(MAX_LIVE_STREAMS_LISTED);
+  return { kind: "list", streams: rows.filter((s) => visible(s, exposeRawReasoning)).map(toStreamInfo) };
+}
+
+/**
+ * Answers a deltas query for streams of `threadId`.
+ * @throws ConvexError INVALID_ARGUMENT when more than `MAX_STREAM_CURSORS` cursors are asked.
+ */
+export async function answerDeltas(
+  ctx: QueryCtx,
+  threadId: string,
+  cursors: StreamCursor[],
+  exposeRawReasoning: boolean,
+): Promise<StreamsResult> {
+  if (cursors.length > MAX_STREAM_CURSORS) {
+    throw codexError("INVALID_ARGUMENT", `Ask for at most ${MAX_STREAM_CURSORS} streams per call; got ${cursors.length}.`);
+  }
+  const deltas: StreamDelta[] = [];
+  const answers: StreamAnswer[] = [];
+  const nextCheckpoints: StreamCursor[] = [];
+  let budget = MAX_DELTAS_ANSWER_CHARS;
+  for (const { streamId, cursor } of cursors) {
+    const id = ctx.db.normalizeId("streams", streamId);
+    const stream = id && (await ctx.db.get("streams", id));
+    const stale = { streamId, status: "stale" as const, cursor };
+    if (!stream || stream.threadId !== threadId || !visible(stream, exposeRawReasoning)) {
+      answers.push(stale);
+      continue;
+    }
+    if (!Number.isInteger(cursor) || cursor < 0 || cursor > stream.nextCursor) {
+      answers.push(stale);
+      continue;
+    }
+    const where = { state: stream.state, nextCursor: stream.nextCursor };
+    const compacted = stream.compactedCursor ?? 0;
+    let from = cursor;
+    if (cursor < compacted) {
+      const tail = await readPartsTail(ctx, stream._id, "base", stream.baseLength ?? 0, MAX_REBASE_CHARS);
+      answers.push({ streamId, status: "rebased", cursor: compacted, text: tail.text, omittedChars: tail.omittedChars, ...where });
+      budget -= tail.text.length;
+      from = compacted;
+    } else {
+      answers.push({ streamId, status: "ok", cursor, ...where });
+    }
+    let reached = from;
+    const rows = await ctx.db
+      .query("deltas")
+      .withIndex("by_streamId_start", (q) => q.eq("streamId", stream._id).gte("start", from))
+      .take(MAX_DELTAS_PER_STREAM);
+    for (const [index, row] of rows.entries()) {
+      if (index > 0 && budget <= 0) break;
+      const text = await deltaText(ctx, row);
+      budget -= text.length;
+      deltas.push({ streamId, start: row.start, end: row.end, text });
+      if (row.start === reached) reached = row.end;
+    }
+    nextCheckpoints.push({ streamId, cursor: reached });
+  }
+  return { kind: "deltas", deltas, answers, nextCheckpoints };
 }

@@ -1,27 +1,59 @@
 /**
  * Writes one session's events into the thread tables. Lives for one
- * `ingestSafe` call and caches the thread and stream documents it touched, so a
- * batch of deltas reads each of them once. Every read is an index lookup.
+ * `ingestSafe` call and caches the thread, turn and stream documents it
+ * touched, so a batch of deltas reads each of them once. Every read is an
+ * index lookup.
  */
 import type { Doc } from "../_generated/dataModel.js";
 import type { MutationCtx } from "../_generated/server.js";
+import { internal } from "../_generated/api.js";
 import { codexError } from "../../src/shared/errors.js";
-import type { MessageStatus, StreamKind, TurnStatus } from "../../src/shared/validators.js";
+import {
+  DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+  DEFAULT_TURN_IDLE_TIMEOUT_MS,
+  MAX_MESSAGE_INLINE_CHARS,
+} from "../../src/shared/limits.js";
+import type { MessageStatus, TurnStatus } from "../../src/shared/validators.js";
+import type { ItemFields } from "./items.js";
 import { putText } from "./parts.js";
+import { StreamWriter } from "./streamWriter.js";
 
-type StreamKey = `${string}\u0000${string}\u0000${StreamKind}\u0000${number}`;
+/** What ingest stores about an item (from item/started, item/completed or a delta). */
+export type MessageFields = {
+  kind: string;
+  status: MessageStatus;
+  text?: string | undefined;
+  /** Raw item JSON (reasoning content left out). */
+  item?: string;
+  fields?: ItemFields;
+  reasoningContent?: string[] | undefined;
+  startedAt?: number;
+  completedAt?: number;
+};
 
 export class ThreadWriter {
   private readonly threads = new Map<string, Doc<"threads">>();
-  private readonly streams = new Map<StreamKey, Doc<"streams">>();
+  private readonly turns = new Map<string, Doc<"turns">>();
+  /** Turns an event of this batch named: their `lastEventAt` is set once, at {@link flush}. */
+  private readonly touched = new Set<string>();
   /** Items known to have a message row, so deltas check once per batch. */
   private readonly knownItems = new Set<string>();
+  readonly streams: StreamWriter;
+  /** Events without a thread kept in the log for the session; ingest saves it on the session. */
+  sessionLoggedEvents: number | undefined;
+  readonly turnIdleMs: number;
+  readonly streamIdleMs: number;
 
   constructor(
-    private readonly ctx: MutationCtx,
-    private readonly session: Doc<"sessions">,
-    private readonly now: number,
-  ) {}
+    readonly ctx: MutationCtx,
+    readonly session: Doc<"sessions">,
+    readonly now: number,
+  ) {
+    this.turnIdleMs = session.timeouts?.turnIdleMs ?? DEFAULT_TURN_IDLE_TIMEOUT_MS;
+    this.streamIdleMs = session.timeouts?.streamIdleMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS;
+    this.streams = new StreamWriter(ctx, now);
+    this.sessionLoggedEvents = session.loggedEvents;
+  }
 
   /**
    * The thread `threadId`, created for the session's user when first named.
@@ -63,47 +95,67 @@ export class ThreadWriter {
     return next;
   }
 
-  /** Creates the turn if new, then sets its status and times. */
-  async upsertTurn(
-    threadId: string,
-    turnId: string,
-    fields: { status: TurnStatus; error?: string; startedAt?: number; completedAt?: number },
-  ): Promise<void> {
-    const existing = await this.ctx.db
+  /**
+   * The turn `turnId` of `threadId`, created when first named (with `status`,
+   * in progress by default, and a watchdog that closes it when idle), and
+   * marked as having an event now.
+   */
+  async turn(threadId: string, turnId: string, status: TurnStatus = "inProgress"): Promise<Doc<"turns">> {
+    const key = `${threadId}\u0000${turnId}`;
+    this.touched.add(key);
+    const cached = this.turns.get(key);
+    if (cached) return cached;
+    await this.thread(threadId); // checks the owner
+    let turn = await this.ctx.db
       .query("turns")
       .withIndex("by_threadId_turnId", (q) => q.eq("threadId", threadId).eq("turnId", turnId))
       .unique();
-    if (existing) {
-      await this.ctx.db.patch("turns", existing._id, fields);
-      return;
+    if (turn === null) {
+      const thread = await this.thread(threadId);
+      const id = await this.ctx.db.insert("turns", {
+        threadId,
+        turnId,
+        order: thread.nextTurnOrder,
+        status,
+        lastEventAt: this.now,
+      });
+      await this.patchThread(threadId, { nextTurnOrder: thread.nextTurnOrder + 1 });
+      if (status === "inProgress") {
+        await this.ctx.scheduler.runAfter(Math.min(this.turnIdleMs, this.streamIdleMs), internal.timeouts.checkTurn, {
+          turnId: id,
+          turnIdleMs: this.turnIdleMs,
+          streamIdleMs: this.streamIdleMs,
+        });
+      }
+      turn = (await this.ctx.db.get("turns", id))!;
     }
-    const thread = await this.thread(threadId);
-    await this.ctx.db.insert("turns", { threadId, turnId, order: thread.nextTurnOrder, ...fields });
-    await this.patchThread(threadId, { nextTurnOrder: thread.nextTurnOrder + 1 });
+    this.turns.set(key, turn);
+    return turn;
+  }
+
+  /** Patches a turn (created when absent) and keeps the cached copy current. */
+  async patchTurn(threadId: string, turnId: string, fields: Partial<Doc<"turns">>): Promise<Doc<"turns">> {
+    const turn = await this.turn(threadId, turnId, fields.status);
+    const next = { ...turn, ...fields };
+    await this.ctx.db.patch("turns", turn._id, fields);
+    this.turns.set(`${threadId}\u0000${turnId}`, next);
+    return next;
+  }
+
+  /** The message of an item, or null. */
+  async message(threadId: string, itemId: string): Promise<Doc<"messages"> | null> {
+    return await this.ctx.db
+      .query("messages")
+      .withIndex("by_threadId_itemId", (q) => q.eq("threadId", threadId).eq("itemId", itemId))
+      .unique();
   }
 
   /**
    * Creates the message for an item if new (taking the thread's next order),
-   * then stores what is known of it. `item` is the raw ThreadItem JSON; when
-   * absent (a delta arrived first) the stored raw item stays as it was.
+   * then stores what is known of it. Fields left undefined keep their value.
    */
-  async upsertMessage(
-    threadId: string,
-    turnId: string,
-    itemId: string,
-    fields: {
-      kind: string;
-      status: MessageStatus;
-      text?: string | undefined;
-      item?: string;
-      startedAt?: number;
-      completedAt?: number;
-    },
-  ): Promise<Doc<"messages">> {
-    let message = await this.ctx.db
-      .query("messages")
-      .withIndex("by_threadId_itemId", (q) => q.eq("threadId", threadId).eq("itemId", itemId))
-      .unique();
+  async upsertMessage(threadId: string, turnId: string, itemId: string, fields: MessageFields): Promise<Doc<"messages">> {
+    let message = await this.message(threadId, itemId);
     if (message === null) {
       const thread = await this.thread(threadId);
       const id = await this.ctx.db.insert("messages", {
@@ -116,109 +168,67 @@ export class ThreadWriter {
         item: "",
       });
       await this.patchThread(threadId, { nextItemOrder: thread.nextItemOrder + 1 });
+      const turn = await this.turn(threadId, turnId);
+      if (turn.firstItemOrder === undefined) await this.patchTurn(threadId, turnId, { firstItemOrder: thread.nextItemOrder });
       message = (await this.ctx.db.get("messages", id))!;
     }
-    const patch: Partial<Doc<"messages">> = { kind: fields.kind, status: fields.status };
+    const patch: Partial<Doc<"messages">> = { kind: fields.kind, status: fields.status, ...fields.fields };
     if (fields.startedAt !== undefined) patch.startedAt = fields.startedAt;
     if (fields.completedAt !== undefined) patch.completedAt = fields.completedAt;
     if (fields.text !== undefined) {
-      const stored = await putText(this.ctx, message._id, "text", fields.text, message.textParts);
+      const stored = await putText(this.ctx, message._id, "text", fields.text, message.textParts, MAX_MESSAGE_INLINE_CHARS);
       patch.text = stored.inline;
       patch.textParts = stored.parts;
       patch.textLength = fields.text.length;
     }
     if (fields.item !== undefined) {
-      const stored = await putText(this.ctx, message._id, "item", fields.item, message.itemParts);
+      const stored = await putText(this.ctx, message._id, "item", fields.item, message.itemParts, MAX_MESSAGE_INLINE_CHARS);
       patch.item = stored.parts === undefined ? stored.inline : "";
       patch.itemParts = stored.parts;
     }
+    if (fields.reasoningContent !== undefined && fields.reasoningContent.some((c) => c !== "")) {
+      const json = JSON.stringify(fields.reasoningContent);
+      const previous = message.reasoningContentLength === undefined ? undefined : 1;
+      await putText(this.ctx, message._id, "reasoningContent", json, previous, 0);
+      patch.reasoningContentLength = fields.reasoningContent.reduce((n, c) => n + c.length, 0);
+    }
     await this.ctx.db.patch("messages", message._id, patch);
+    this.knownItems.add(`${threadId}\u0000${itemId}`);
     return { ...message, ...patch };
   }
 
   /**
-   * Creates a placeholder message for an item whose delta arrived before its
-   * item/started (kind inferred from the delta), so it keeps its place in order.
+   * Creates a placeholder message for an item whose delta or notification
+   * arrived before its item/started (kind inferred), so it keeps its place in order.
    */
   async upsertMessageIfMissing(threadId: string, turnId: string, itemId: string, kind: string): Promise<void> {
     const key = `${threadId}\u0000${itemId}`;
     if (this.knownItems.has(key)) return;
-    const existing = await this.ctx.db
-      .query("messages")
-      .withIndex("by_threadId_itemId", (q) => q.eq("threadId", threadId).eq("itemId", itemId))
-      .unique();
-    if (existing === null) await this.upsertMessage(threadId, turnId, itemId, { kind, status: "inProgress" });
+    if ((await this.message(threadId, itemId)) === null) {
+      await this.upsertMessage(threadId, turnId, itemId, { kind, status: "inProgress" });
+    }
     this.knownItems.add(key);
   }
 
-  /** The stream of (`itemId`, `kind`, `part`), created when absent. */
-  async stream(
-    threadId: string,
-    turnId: string,
-    itemId: string,
-    kind: StreamKind,
-    part: number,
-  ): Promise<Doc<"streams">> {
-    const key: StreamKey = `${threadId}\u0000${itemId}\u0000${kind}\u0000${part}`;
-    const cached = this.streams.get(key);
-    if (cached) return cached;
-    let stream = await this.ctx.db
-      .query("streams")
-      .withIndex("by_threadId_itemId_kind_part", (q) =>
-        q.eq("threadId", threadId).eq("itemId", itemId).eq("kind", kind).eq("part", part),
-      )
+  /** Forgets cached turns and streams (after a turn end rewrote them directly). */
+  forgetTurnsAndStreams(): void {
+    this.turns.clear();
+    this.streams.forget();
+  }
+
+  /** Stamps `lastEventAt` on every turn an event of this batch named. */
+  async flush(): Promise<void> {
+    for (const key of this.touched) {
+      const turn = this.turns.get(key) ?? (await this.reloadTurn(key));
+      if (turn && turn.lastEventAt !== this.now) await this.ctx.db.patch("turns", turn._id, { lastEventAt: this.now });
+    }
+  }
+
+  private async reloadTurn(key: string): Promise<Doc<"turns"> | null> {
+    const [threadId = "", turnId = ""] = key.split("\u0000");
+    return await this.ctx.db
+      .query("turns")
+      .withIndex("by_threadId_turnId", (q) => q.eq("threadId", threadId).eq("turnId", turnId))
       .unique();
-    if (stream === null) {
-      const id = await this.ctx.db.insert("streams", {
-        threadId,
-        turnId,
-        itemId,
-        kind,
-        part,
-        state: "streaming",
-        nextCursor: 0,
-        updatedAt: this.now,
-      });
-      stream = (await this.ctx.db.get("streams", id))!;
-    }
-    this.streams.set(key, stream);
-    return stream;
-  }
-
-  /**
-   * Appends `text` to a stream as a delta covering `count` Codex delta events
-   * (more than one when the bridge coalesced them).
-   */
-  async appendDelta(stream: Doc<"streams">, text: string, count: number): Promise<void> {
-    const start = stream.nextCursor;
-    await this.ctx.db.insert("deltas", { streamId: stream._id, start, end: start + count, text });
-    const next = { ...stream, nextCursor: start + count, state: "streaming" as const, updatedAt: this.now };
-    await this.ctx.db.patch("streams", stream._id, { nextCursor: next.nextCursor, state: next.state, updatedAt: this.now });
-    this.streams.set(`${stream.threadId}\u0000${stream.itemId}\u0000${stream.kind}\u0000${stream.part}`, next);
-  }
-
-  /** Marks every stream of an item finished (its text is now durable in the message). */
-  async finishStreams(threadId: string, itemId: string): Promise<void> {
-    const streams = await this.ctx.db
-      .query("streams")
-      .withIndex("by_threadId_itemId_kind_part", (q) => q.eq("threadId", threadId).eq("itemId", itemId))
-      .collect();
-    for (const stream of streams) {
-      if (stream.state === "finished") continue;
-      await this.ctx.db.patch("streams", stream._id, { state: "finished", updatedAt: this.now });
-      this.streams.set(`${threadId}\u0000${itemId}\u0000${stream.kind}\u0000${stream.part}`, {
-        ...stream,
-        state: "finished",
-      });
-    }
-  }
-
-  /** Marks every still-streaming stream of a thread finished (its turn ended). */
-  async finishThreadStreams(threadId: string): Promise<void> {
-    const streams = await this.ctx.db
-      .query("streams")
-      .withIndex("by_threadId_state", (q) => q.eq("threadId", threadId).eq("state", "streaming"))
-      .collect();
-    for (const stream of streams) await this.finishStreams(threadId, stream.itemId);
   }
 }

@@ -14,4 +14,10 @@ export const {
   listThreads,
   getThread,
   listTurns,
+  getTurnDiff,
+  listServerRequests,
+  saveCheckpoints,
+  listCheckpoints,
+  listEvents,
+  listSessions,
 } = defineCodexApi(components.codex);

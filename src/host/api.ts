@@ -16,11 +16,19 @@ import { v } from "convex/values";
 import type { ComponentApi } from "../../convex/_generated/component.js";
 import { codexError } from "../shared/errors.js";
 import {
+  type Timeouts,
+  vCheckpoint,
   vCodexEvent,
   vIngestResult,
+  vLoggedEvent,
   vMessagesPage,
+  vMessageText,
+  vServerRequest,
+  vServerRequestStatus,
+  vSession,
   vSessionState,
   vStreamArgs,
+  vStreamCursor,
   vThread,
   vTurn,
 } from "../shared/validators.js";
@@ -42,6 +50,18 @@ export const userIdFromAuth: UserIdResolver = async (ctx) => {
 export type CodexApiOptions = {
   /** How to find the caller's user id; defaults to {@link userIdFromAuth}. */
   getUserId?: UserIdResolver;
+  /**
+   * Show reasoning items' raw content (`item/reasoning/textDelta` streams and
+   * the item's `content`) to readers. Default false: only summaries are shown.
+   */
+  exposeRawReasoning?: boolean;
+  /**
+   * Idle timeouts of bridge sessions, in milliseconds (each ≥ 1000), stored
+   * by `ensureSession`: `turnIdleMs` (default 30 min) closes a turn with no
+   * event as interrupted, `streamIdleMs` (10 min) finishes a silent stream,
+   * `sessionStaleMs` (10 min) marks a silent session stale.
+   */
+  timeouts?: Timeouts;
 };
 
 /**
@@ -50,19 +70,23 @@ export type CodexApiOptions = {
  *
  * ```ts
  * export const { ensureSession, ingestSafe, listMessages, getMessageText,
- *   listThreads, getThread, listTurns } = defineCodexApi(components.codex);
+ *   listThreads, getThread, listTurns, getTurnDiff, listServerRequests,
+ *   saveCheckpoints, listCheckpoints, listEvents, listSessions,
+ * } = defineCodexApi(components.codex, { exposeRawReasoning: false });
  * ```
  *
  * Every function throws ConvexError UNAUTHENTICATED when the resolver finds no
  * user; the rest of each function's contract is the component's (see
- * `convex/ingest.ts`, `convex/messages.ts`, `convex/threads.ts`).
+ * `convex/ingest.ts`, `convex/messages.ts`, `convex/threads.ts`,
+ * `convex/checkpoints.ts`, ...).
  *
  * @param component - `components.codex` (the mounted component's API).
- * @param options - `{ getUserId? }`.
+ * @param options - `{ getUserId?, exposeRawReasoning?, timeouts? }`.
  * @returns the functions, keyed by the names the bridge and hooks expect.
  */
 export function defineCodexApi(component: ComponentApi, options: CodexApiOptions = {}) {
   const resolve = options.getUserId ?? userIdFromAuth;
+  const exposeRawReasoning = options.exposeRawReasoning === true;
   async function requireUser(ctx: AnyCtx): Promise<string> {
     const userId = await resolve(ctx);
     if (userId === null) {
@@ -76,7 +100,11 @@ export function defineCodexApi(component: ComponentApi, options: CodexApiOptions
       args: { sessionId: v.string(), codexVersion: v.optional(v.string()), hostname: v.optional(v.string()) },
       returns: vSessionState,
       handler: async (ctx, args) =>
-        ctx.runMutation(component.sessions.ensureSession, { ...args, userId: await requireUser(ctx) }),
+        ctx.runMutation(component.sessions.ensureSession, {
+          ...args,
+          ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+          userId: await requireUser(ctx),
+        }),
     }),
     /** Applies a batch of bridge events; see the component's `ingest.ingestSafe`. */
     ingestSafe: mutationGeneric({
@@ -95,14 +123,14 @@ export function defineCodexApi(component: ComponentApi, options: CodexApiOptions
       },
       returns: vMessagesPage,
       handler: async (ctx, args) =>
-        ctx.runQuery(component.messages.list, { ...args, userId: await requireUser(ctx) }),
+        ctx.runQuery(component.messages.list, { ...args, exposeRawReasoning, userId: await requireUser(ctx) }),
     }),
     /** The whole text and raw item of one message; see the component's `messages.getText`. */
     getMessageText: queryGeneric({
       args: { threadId: v.string(), itemId: v.string() },
-      returns: v.union(v.null(), v.object({ text: v.optional(v.string()), item: v.string() })),
+      returns: v.union(v.null(), vMessageText),
       handler: async (ctx, args) =>
-        ctx.runQuery(component.messages.getText, { ...args, userId: await requireUser(ctx) }),
+        ctx.runQuery(component.messages.getText, { ...args, exposeRawReasoning, userId: await requireUser(ctx) }),
     }),
     /** The caller's threads, newest first; see the component's `threads.list`. */
     listThreads: queryGeneric({
@@ -124,6 +152,48 @@ export function defineCodexApi(component: ComponentApi, options: CodexApiOptions
       returns: v.array(vTurn),
       handler: async (ctx, args) =>
         ctx.runQuery(component.turns.list, { ...args, userId: await requireUser(ctx) }),
+    }),
+    /** The whole diff of a turn; see the component's `turns.getDiff`. */
+    getTurnDiff: queryGeneric({
+      args: { threadId: v.string(), turnId: v.string() },
+      returns: v.union(v.null(), v.string()),
+      handler: async (ctx, args) =>
+        ctx.runQuery(component.turns.getDiff, { ...args, userId: await requireUser(ctx) }),
+    }),
+    /** A thread's server requests (pending approvals, ...); see the component's `serverRequests.list`. */
+    listServerRequests: queryGeneric({
+      args: { threadId: v.string(), status: v.optional(vServerRequestStatus), limit: v.optional(v.number()) },
+      returns: v.array(vServerRequest),
+      handler: async (ctx, args) =>
+        ctx.runQuery(component.serverRequests.list, { ...args, userId: await requireUser(ctx) }),
+    }),
+    /** Saves this device's stream cursors; see the component's `checkpoints.save`. */
+    saveCheckpoints: mutationGeneric({
+      args: { deviceId: v.string(), threadId: v.string(), cursors: v.array(vStreamCursor) },
+      returns: v.object({ saved: v.number() }),
+      handler: async (ctx, args) =>
+        ctx.runMutation(component.checkpoints.save, { ...args, userId: await requireUser(ctx) }),
+    }),
+    /** This device's saved stream cursors in a thread; see the component's `checkpoints.list`. */
+    listCheckpoints: queryGeneric({
+      args: { deviceId: v.string(), threadId: v.string() },
+      returns: v.array(vCheckpoint),
+      handler: async (ctx, args) =>
+        ctx.runQuery(component.checkpoints.list, { ...args, userId: await requireUser(ctx) }),
+    }),
+    /** A page of a thread's event log; see the component's `events.list`. */
+    listEvents: queryGeneric({
+      args: { threadId: v.string(), paginationOpts: paginationOptsValidator },
+      returns: v.object({ page: v.array(vLoggedEvent), isDone: v.boolean(), continueCursor: v.string() }),
+      handler: async (ctx, args) =>
+        ctx.runQuery(component.events.list, { ...args, userId: await requireUser(ctx) }),
+    }),
+    /** The caller's bridge sessions; see the component's `sessions.list`. */
+    listSessions: queryGeneric({
+      args: { limit: v.optional(v.number()) },
+      returns: v.array(vSession),
+      handler: async (ctx, args) =>
+        ctx.runQuery(component.sessions.list, { ...args, userId: await requireUser(ctx) }),
     }),
   };
 }

@@ -12,6 +12,8 @@ export type { MessagesQuery, MessagesQueryArgs, ThreadQueryArgs } from "./types.
 export type {
   MessageDoc,
   MessageStatus,
+  StreamStatus,
+  StreamAnswer,
   StreamCursor,
   StreamDelta,
   StreamInfo,

@@ -160,6 +160,22 @@ describe("foldDeltas", () => {
   test("returns the same map when nothing changed", () => {
     const texts = at({ a: { cursor: 1, text: "x" } });
     expect(foldDeltas(texts, [info("a", "it-1", "agentText")], [d("a", 0, 1, "x")])).toBe(texts);
+    expect(foldDeltas(texts, [info("a", "it-1", "agentText")], [], [{ streamId: "a", status: "ok", cursor: 1 }])).toBe(texts);
+  });
+
+  test("a rebased answer replaces what was read with the durable text, then deltas continue from its cursor", () => {
+    const texts = at({ a: { cursor: 1, text: "He" } });
+    const live = [info("a", "it-1", "agentText")];
+    const next = foldDeltas(texts, live, [d("a", 5, 6, "!")], [{ streamId: "a", status: "rebased", cursor: 5, text: "Hello" }]);
+    expect(next.get("a")).toEqual({ cursor: 6, text: "Hello!" });
+    // A rebase behind what was read already changes nothing.
+    expect(foldDeltas(next, live, [], [{ streamId: "a", status: "rebased", cursor: 5, text: "Hello" }])).toBe(next);
+  });
+
+  test("a stale answer drops the stream's progress", () => {
+    const texts = at({ a: { cursor: 3, text: "abc" } });
+    const next = foldDeltas(texts, [info("a", "it-1", "agentText")], [], [{ streamId: "a", status: "stale", cursor: 3 }]);
+    expect(next.has("a")).toBe(false);
   });
 });
 

@@ -7,6 +7,7 @@
 import { MAX_STREAM_CURSORS } from "../shared/limits.js";
 import type {
   MessageDoc,
+  StreamAnswer,
   StreamCursor,
   StreamDelta,
   StreamInfo,
@@ -87,20 +88,27 @@ function advance(state: StreamText, runs: readonly StreamDelta[]): StreamText {
 
 /**
  * Keeps the progress of the given streams only (the thread's live streams),
- * then folds in the deltas of those streams. Streams that left the list are
- * finished: their text is durable in the message, so their progress is
- * dropped, which keeps memory bounded by the live streams.
+ * then applies the server's per-stream answers and folds in the deltas of
+ * those streams. Streams that left the list are finished: their text is
+ * durable in the message, so their progress is dropped, which keeps memory
+ * bounded by the live streams.
+ *
+ * Answers (from a deltas query): `rebased` replaces what was read with the
+ * durable text and moves the cursor to the answer's (when that is ahead);
+ * `stale` drops the stream's progress; `ok` changes nothing by itself.
  *
  * @param texts - Progress so far, by stream id.
  * @param live - The thread's live streams (`streamArgs: {kind: "list"}`).
  * @param deltas - Deltas from `streamArgs: {kind: "deltas"}`; deltas of
  *   streams not in `live` are ignored.
+ * @param answers - The deltas answer's `answers` (optional).
  * @returns the new progress; `texts` itself when nothing changed.
  */
 export function foldDeltas(
   texts: StreamTexts,
   live: readonly StreamInfo[],
   deltas: readonly StreamDelta[],
+  answers: readonly StreamAnswer[] = [],
 ): StreamTexts {
   const ids = new Set(live.map((stream) => stream.streamId));
   let kept: Map<string, StreamText> | undefined;
@@ -108,6 +116,18 @@ export function foldDeltas(
     if (ids.has(streamId)) continue;
     kept ??= new Map(texts);
     kept.delete(streamId);
+  }
+  for (const answer of answers) {
+    if (!ids.has(answer.streamId) || answer.status === "ok") continue;
+    const current = (kept ?? texts).get(answer.streamId);
+    if (answer.status === "stale") {
+      if (current === undefined) continue;
+      kept ??= new Map(texts);
+      kept.delete(answer.streamId);
+    } else if ((current?.cursor ?? 0) < answer.cursor) {
+      kept ??= new Map(texts);
+      kept.set(answer.streamId, { cursor: answer.cursor, text: answer.text ?? "" });
+    }
   }
   return applyDeltas(
     kept ?? texts,

@@ -1,13 +1,13 @@
 import { useQuery } from "convex/react";
 import { useEffect, useMemo, useReducer } from "react";
-import type { StreamDelta, StreamInfo } from "../shared/validators.js";
+import type { StreamAnswer, StreamDelta, StreamInfo } from "../shared/validators.js";
 import { foldDeltas, streamCursors, type StreamTexts } from "./mergeStreams.js";
 import { type MessagesQuery, NO_MESSAGES, type ThreadQueryArgs, withQueryArgs } from "./types.js";
 
-type Fold = { live: readonly StreamInfo[]; deltas: readonly StreamDelta[] };
+type Fold = { live: readonly StreamInfo[]; deltas: readonly StreamDelta[]; answers: readonly StreamAnswer[] };
 
-function reduce(texts: StreamTexts, { live, deltas }: Fold): StreamTexts {
-  return foldDeltas(texts, live, deltas);
+function reduce(texts: StreamTexts, { live, deltas, answers }: Fold): StreamTexts {
+  return foldDeltas(texts, live, deltas, answers);
 }
 
 const NOTHING_READ: StreamTexts = new Map();
@@ -18,7 +18,9 @@ const NOTHING_READ: StreamTexts = new Map();
  * `MAX_DELTAS_PER_STREAM` deltas per stream per answer), folds each answer in
  * with `applyDeltas`, and asks again from the new cursors, so a long stream
  * catches up in several answers and then follows new deltas as they land.
- * Progress of streams that leave `streams` is dropped.
+ * A stream the server compacted answers `rebased`: its text is replaced by
+ * the durable text; a `stale` one is dropped. Progress of streams that leave
+ * `streams` is dropped.
  *
  * ```ts
  * const streams = useThreadStreams(api.codex.listMessages, { threadId });
@@ -47,9 +49,9 @@ export function useStreamDeltas<Query extends MessagesQuery>(
       ? "skip"
       : withQueryArgs(args, { paginationOpts: NO_MESSAGES, streamArgs: { kind: "deltas", cursors } }),
   );
-  const deltas = result?.streams?.kind === "deltas" ? result.streams.deltas : undefined;
+  const answer = result?.streams?.kind === "deltas" ? result.streams : undefined;
   useEffect(() => {
-    if (streams !== undefined) dispatch({ live: streams, deltas: deltas ?? [] });
-  }, [streams, deltas]);
+    if (streams !== undefined) dispatch({ live: streams, deltas: answer?.deltas ?? [], answers: answer?.answers ?? [] });
+  }, [streams, answer]);
   return texts;
 }

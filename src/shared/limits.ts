@@ -35,3 +35,86 @@ export const MAX_EVENT_BYTES = 6 * 1024 * 1024;
  * per code unit, so a part stays under 400 KiB, far from the 1 MiB limit.
  */
 export const MAX_INLINE_CHARS = 128 * 1024;
+
+/**
+ * Longest text (UTF-16 code units) a message, logged event or server request
+ * keeps inline (`text`, `item`, `line`, `params`): a page of `MAX_PAGE_SIZE`
+ * messages then reads at most a few MiB. Longer texts keep this much as a head
+ * and live whole in `parts`.
+ */
+export const MAX_MESSAGE_INLINE_CHARS = 8 * 1024;
+
+/** Most text (UTF-16 code units) folded into an unfinished item's message when its turn ends: the tail. */
+export const MAX_FOLDED_TEXT_CHARS = 4 * 1024 * 1024;
+
+/** Longest inline copy of a short display field (a command line, an error), in UTF-16 code units; the raw item keeps it whole. */
+export const MAX_SUMMARY_FIELD_CHARS = 2 * 1024;
+
+/** Most file paths a message lists in `paths`; `pathCount` tells how many the item had. */
+export const MAX_MESSAGE_PATHS = 100;
+
+/** Longest turn diff kept inline on the turn, in UTF-16 code units; longer diffs live in `parts`. */
+export const MAX_TURN_DIFF_INLINE_CHARS = 8 * 1024;
+
+/** Most plan steps a turn keeps (`turn/plan/updated`); later steps are counted, not kept. */
+export const MAX_PLAN_STEPS = 100;
+
+/** Most text (UTF-16 code units) of a compacted stream one `rebased` answer returns: the tail. */
+export const MAX_REBASE_CHARS = 1024 * 1024;
+
+/** Text budget (UTF-16 code units) of one deltas answer; at least one delta per stream is always sent. */
+export const MAX_DELTAS_ANSWER_CHARS = 4 * 1024 * 1024;
+
+/** Most events kept in the log per thread; the oldest are trimmed. */
+export const MAX_LOGGED_EVENTS_PER_THREAD = 1000;
+
+/** Most events without a thread (responses, account notices) kept in the log per bridge session. */
+export const MAX_LOGGED_EVENTS_PER_SESSION = 1000;
+
+/** Most old log events one insert trims (more than one, so the log converges to its cap). */
+export const EVENT_TRIM_BATCH = 16;
+
+/** Most live streams `streamArgs: {kind: "list"}` returns. */
+export const MAX_LIVE_STREAMS_LISTED = 64;
+
+/** Longest device id a client may save checkpoints under, in characters. */
+export const MAX_DEVICE_ID_CHARS = 128;
+
+/** Most checkpoints `checkpoints.list` returns for one device and thread. */
+export const MAX_CHECKPOINTS_LISTED = 256;
+
+/** Most server requests `serverRequests.list` returns. */
+export const MAX_SERVER_REQUESTS_LISTED = 100;
+
+/** Most documents one cleanup run deletes or rewrites before it reschedules itself. */
+export const CLEANUP_BATCH_DOCS = 128;
+
+/** Most deltas one compaction run folds into a stream's durable text. */
+export const COMPACT_BATCH_DELTAS = 256;
+
+/** Most delta text (UTF-16 code units) one compaction run folds. */
+export const COMPACT_BATCH_CHARS = 1024 * 1024;
+
+/** Stored deltas past which a stream still streaming is compacted (so late readers are rebased, not replayed). */
+export const LIVE_COMPACT_THRESHOLD_DELTAS = 1024;
+
+/** Most deltas ingest folds inline into an unfinished item's text when its turn ends; longer streams are folded by compaction. */
+export const FOLD_INLINE_MAX_DELTAS = 256;
+
+/** How long the deltas of a finished stream stay readable before they are folded into its durable text. */
+export const DELTA_GRACE_MS = 60 * 1000;
+
+/** How long a finished stream answers `rebased` before it and its checkpoints are deleted (then `stale`). */
+export const STREAM_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+/** Default time without any event of a turn before it is closed as interrupted. */
+export const DEFAULT_TURN_IDLE_TIMEOUT_MS = 30 * 60 * 1000;
+
+/** Default time without a delta before a stream still streaming is closed. */
+export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
+
+/** Default time without `ensureSession` or `ingestSafe` before a bridge session is marked stale. */
+export const DEFAULT_SESSION_STALE_MS = 10 * 60 * 1000;
+
+/** Shortest idle timeout a host may configure (so a watchdog cannot spin). */
+export const MIN_IDLE_TIMEOUT_MS = 1000;

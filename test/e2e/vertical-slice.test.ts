@@ -90,6 +90,9 @@ describe("real codex app-server → outbox → component → messages.list", () 
     } finally {
       db.close();
     }
+    // codex starts the thread with an empty preview; the first user message becomes it.
+    const thread = await user.query(api.codex.getThread, { threadId: summary.threadId });
+    expect(thread).toMatchObject({ preview: "Say something about streaming.", cwd: work });
     const turns = await user.query(api.codex.listTurns, { threadId: summary.threadId });
     expect(turns).toEqual([expect.objectContaining({ turnId: summary.turnId, status: "completed" })]);
   });

@@ -1,0 +1,172 @@
+/**
+ * Scheduled cleanup, in bounded batches that reschedule themselves while work
+ * remains:
+ * - `compactStream` folds a stream's deltas into its durable base text (kept
+ *   in parts) and deletes them; readers behind the compacted cursor are then
+ *   answered `rebased`. Run `DELTA_GRACE_MS` after a stream finishes, or at
+ *   once when a live stream holds too many deltas.
+ * - `expireStream` deletes a finished stream `STREAM_RETENTION_MS` later, with
+ *   its base text and every device's checkpoint of it (readers then get `stale`).
+ * - `markReverted` flags the turns and messages a `thread/revert` removed.
+ */
+import { v } from "convex/values";
+import { internal } from "./_generated/api.js";
+import { internalMutation } from "./_generated/server.js";
+import {
+  CLEANUP_BATCH_DOCS,
+  COMPACT_BATCH_CHARS,
+  COMPACT_BATCH_DELTAS,
+  FOLD_INLINE_MAX_DELTAS,
+  STREAM_RETENTION_MS,
+} from "../src/shared/limits.js";
+import { deltaText, foldMessageText } from "./lib/fold.js";
+import { appendParts, deleteParts } from "./lib/parts.js";
+
+/**
+ * Folds up to `COMPACT_BATCH_DELTAS` deltas (about `COMPACT_BATCH_CHARS` of
+ * text) of a stream into its base text and deletes them; reschedules itself
+ * while deltas remain. Once a finished stream is fully compacted, folds an
+ * unfinished item's text into its message and schedules the stream's expiry.
+ * @param streamId - The stream document's id.
+ * @returns null.
+ */
+export const compactStream = internalMutation({
+  args: { streamId: v.id("streams") },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    const stream = await ctx.db.get("streams", args.streamId);
+    if (stream === null) return null;
+    const deltas = await ctx.db
+      .query("deltas")
+      .withIndex("by_streamId_start", (q) => q.eq("streamId", stream._id).gte("start", stream.compactedCursor ?? 0))
+      .take(COMPACT_BATCH_DELTAS);
+    const pieces: string[] = [];
+    let chars = 0;
+    let cursor = stream.compactedCursor ?? 0;
+    for (const delta of deltas) {
+      if (chars >= COMPACT_BATCH_CHARS) break;
+      const text = await deltaText(ctx, delta);
+      if (delta.textParts !== undefined) await deleteParts(ctx, delta._id, "text");
+      await ctx.db.delete("deltas", delta._id);
+      pieces.push(text);
+      chars += text.length;
+      cursor = delta.end;
+    }
+    const folded = pieces.length;
+    const baseParts = await appendParts(ctx, stream._id, "base", stream.baseParts ?? 0, pieces.join(""));
+    const more = folded < deltas.length || deltas.length === COMPACT_BATCH_DELTAS;
+    const patch = {
+      compactedCursor: cursor,
+      baseLength: (stream.baseLength ?? 0) + chars,
+      baseParts,
+      deltaCount: Math.max(0, (stream.deltaCount ?? 0) - folded),
+      compactScheduled: more,
+      expireScheduled: stream.expireScheduled,
+    };
+    if (more) {
+      await ctx.scheduler.runAfter(0, internal.cleanup.compactStream, args);
+    } else if (stream.state === "finished") {
+      const message = await ctx.db
+        .query("messages")
+        .withIndex("by_threadId_itemId", (q) => q.eq("threadId", stream.threadId).eq("itemId", stream.itemId))
+        .unique();
+      if (message) await foldMessageText(ctx, message, FOLD_INLINE_MAX_DELTAS);
+      if (stream.expireScheduled !== true) {
+        const expireAt = (stream.finishedAt ?? Date.now()) + STREAM_RETENTION_MS;
+        await ctx.scheduler.runAfter(Math.max(0, expireAt - Date.now()), internal.cleanup.expireStream, args);
+        patch.expireScheduled = true;
+      }
+    }
+    await ctx.db.patch("streams", stream._id, patch);
+    return null;
+  },
+});
+
+/**
+ * Deletes up to `CLEANUP_BATCH_DOCS` of a stream's checkpoints, base text
+ * parts and leftover deltas; once none remain, the stream itself. Reschedules
+ * itself while work remains. A stream that streams again is left alone.
+ * @param streamId - The stream document's id.
+ * @returns null.
+ */
+export const expireStream = internalMutation({
+  args: { streamId: v.id("streams") },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    const stream = await ctx.db.get("streams", args.streamId);
+    if (stream === null) return null;
+    if (stream.state === "streaming") {
+      await ctx.db.patch("streams", stream._id, { expireScheduled: false });
+      return null;
+    }
+    let budget = CLEANUP_BATCH_DOCS;
+    const checkpoints = await ctx.db
+      .query("checkpoints")
+      .withIndex("by_streamId", (q) => q.eq("streamId", stream._id))
+      .take(budget);
+    for (const checkpoint of checkpoints) await ctx.db.delete("checkpoints", checkpoint._id);
+    budget -= checkpoints.length;
+    const deltas = await ctx.db
+      .query("deltas")
+      .withIndex("by_streamId_start", (q) => q.eq("streamId", stream._id))
+      .take(Math.max(0, budget));
+    for (const delta of deltas) {
+      if (delta.textParts !== undefined) await deleteParts(ctx, delta._id, "text");
+      await ctx.db.delete("deltas", delta._id);
+    }
+    budget -= deltas.length;
+    const partsLeft = budget <= 0 || (await deleteParts(ctx, stream._id, "base", budget));
+    if (checkpoints.length > 0 || deltas.length > 0 || partsLeft) {
+      await ctx.scheduler.runAfter(0, internal.cleanup.expireStream, args);
+      return null;
+    }
+    await ctx.db.delete("streams", stream._id);
+    return null;
+  },
+});
+
+/**
+ * Flags as `reverted` up to `CLEANUP_BATCH_DOCS` turns (orders in
+ * [fromTurnOrder, toTurnOrder)) and then messages (orders in [fromItemOrder,
+ * toItemOrder)) of a thread; reschedules itself with the rest.
+ * @param threadId - The Codex thread id.
+ * @returns null.
+ */
+export const markReverted = internalMutation({
+  args: {
+    threadId: v.string(),
+    fromTurnOrder: v.number(),
+    toTurnOrder: v.number(),
+    fromItemOrder: v.number(),
+    toItemOrder: v.number(),
+  },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    if (args.fromTurnOrder < args.toTurnOrder) {
+      const turns = await ctx.db
+        .query("turns")
+        .withIndex("by_threadId_order", (q) =>
+          q.eq("threadId", args.threadId).gte("order", args.fromTurnOrder).lt("order", args.toTurnOrder),
+        )
+        .take(CLEANUP_BATCH_DOCS);
+      for (const turn of turns) await ctx.db.patch("turns", turn._id, { reverted: true });
+      const last = turns.at(-1);
+      const fromTurnOrder = turns.length < CLEANUP_BATCH_DOCS || !last ? args.toTurnOrder : last.order + 1;
+      await ctx.scheduler.runAfter(0, internal.cleanup.markReverted, { ...args, fromTurnOrder });
+      return null;
+    }
+    if (args.fromItemOrder >= args.toItemOrder) return null;
+    const messages = await ctx.db
+      .query("messages")
+      .withIndex("by_threadId_order", (q) =>
+        q.eq("threadId", args.threadId).gte("order", args.fromItemOrder).lt("order", args.toItemOrder),
+      )
+      .take(CLEANUP_BATCH_DOCS);
+    for (const message of messages) await ctx.db.patch("messages", message._id, { reverted: true });
+    const last = messages.at(-1);
+    if (messages.length === CLEANUP_BATCH_DOCS && last) {
+      await ctx.scheduler.runAfter(0, internal.cleanup.markReverted, { ...args, fromItemOrder: last.order + 1 });
+    }
+    return null;
+  },
+});

@@ -1,0 +1,121 @@
+/**
+ * Applies item notifications to `messages` and `streams`: item/started and
+ * item/completed (one message per item), text deltas (streams), and the
+ * notifications that update an item in flight.
+ */
+import type { CodexEvent } from "../../src/shared/validators.js";
+import type { Handler } from "./applyThread.js";
+import { type JsonObject, numberField, objectField, stringField } from "./decode.js";
+import { deltaTarget } from "./deltaTarget.js";
+import { head, itemFields, summarizeItem } from "./items.js";
+import type { ThreadWriter } from "./writer.js";
+
+/** An item handler also sees the event (for times and coalesced seq runs). */
+export type ItemHandler = (writer: ThreadWriter, params: JsonObject, event: CodexEvent) => Promise<boolean>;
+
+/** The ids every item notification carries. */
+function ids(params: JsonObject): { threadId: string; turnId: string; itemId: string } | undefined {
+  const threadId = stringField(params, "threadId");
+  const turnId = stringField(params, "turnId");
+  const itemId = stringField(params, "itemId");
+  return threadId === undefined || turnId === undefined || itemId === undefined ? undefined : { threadId, turnId, itemId };
+}
+
+const itemLifecycle =
+  (completed: boolean): ItemHandler =>
+  async (writer, params, event) => {
+    const threadId = stringField(params, "threadId");
+    const turnId = stringField(params, "turnId");
+    const item = objectField(params, "item");
+    const summary = item && summarizeItem(item, completed);
+    if (threadId === undefined || turnId === undefined || !item || !summary) return false;
+    await writer.upsertMessage(threadId, turnId, summary.itemId, {
+      kind: summary.kind,
+      status: summary.status,
+      text: summary.text,
+      item: summary.raw,
+      fields: summary.fields,
+      reasoningContent: summary.reasoningContent,
+      ...(completed
+        ? { completedAt: numberField(params, "completedAtMs") ?? event.receivedAt }
+        : { startedAt: numberField(params, "startedAtMs") ?? event.receivedAt }),
+    });
+    if (completed) await writer.streams.finishItem(threadId, summary.itemId);
+    // codex starts a thread with an empty preview; its first user message is what a list shows.
+    if (summary.kind === "userMessage" && summary.text) {
+      const thread = await writer.thread(threadId);
+      if (thread.preview === undefined) await writer.patchThread(threadId, { preview: head(summary.text) });
+    }
+    return true;
+  };
+
+/** A text delta: appended to its stream as a delta covering the seqs of the event. */
+function deltaHandler(method: string): ItemHandler {
+  return async (writer, params, event) => {
+    const delta = deltaTarget(method, params);
+    if (delta === undefined) return false;
+    await writer.upsertMessageIfMissing(delta.threadId, delta.turnId, delta.itemId, delta.itemKind);
+    const stream = await writer.streams.stream(delta.threadId, delta.turnId, delta.itemId, delta.kind, delta.part);
+    await writer.streams.appendDelta(stream, delta.delta, (event.seqEnd ?? event.seq) - event.seq + 1);
+    // A late delta of a turn that already ended is kept, and its stream closed again
+    // (no watchdog runs for an ended turn).
+    const turn = await writer.turn(delta.threadId, delta.turnId);
+    if (turn.status !== "inProgress") await writer.streams.finishItem(delta.threadId, delta.itemId);
+    return true;
+  };
+}
+
+/** `item/reasoning/summaryPartAdded`: the summary part's stream exists from now on. */
+const summaryPartAdded: Handler = async (writer, params) => {
+  const at = ids(params);
+  const index = numberField(params, "summaryIndex");
+  if (!at || index === undefined) return false;
+  await writer.upsertMessageIfMissing(at.threadId, at.turnId, at.itemId, "reasoning");
+  await writer.streams.stream(at.threadId, at.turnId, at.itemId, "reasoningSummary", index);
+  return true;
+};
+
+/** `item/fileChange/patchUpdated`: the changed paths of a file change in flight. */
+const patchUpdated: Handler = async (writer, params) => {
+  const at = ids(params);
+  if (!at || !Array.isArray(params.changes)) return false;
+  await writer.upsertMessageIfMissing(at.threadId, at.turnId, at.itemId, "fileChange");
+  const message = await writer.message(at.threadId, at.itemId);
+  const fields = itemFields({ type: "fileChange", changes: params.changes });
+  await writer.upsertMessage(at.threadId, at.turnId, at.itemId, {
+    kind: message?.kind ?? "fileChange",
+    status: message?.status ?? "inProgress",
+    fields: { paths: fields.paths ?? [], ...(fields.pathCount === undefined ? {} : { pathCount: fields.pathCount }) },
+  });
+  return true;
+};
+
+/** `item/mcpToolCall/progress`: the latest progress message of an MCP tool call. */
+const mcpProgress: Handler = async (writer, params) => {
+  const at = ids(params);
+  const progress = head(stringField(params, "message"));
+  if (!at || progress === undefined) return false;
+  await writer.upsertMessageIfMissing(at.threadId, at.turnId, at.itemId, "mcpToolCall");
+  const message = (await writer.message(at.threadId, at.itemId))!;
+  await writer.ctx.db.patch("messages", message._id, { progress });
+  return true;
+};
+
+const DELTA_METHODS = [
+  "item/agentMessage/delta",
+  "item/reasoning/summaryTextDelta",
+  "item/reasoning/textDelta",
+  "item/commandExecution/outputDelta",
+  "item/fileChange/outputDelta",
+  "item/plan/delta",
+];
+
+/** Item notifications by method. */
+export const ITEM_HANDLERS: Readonly<Record<string, ItemHandler>> = {
+  "item/started": itemLifecycle(false),
+  "item/completed": itemLifecycle(true),
+  "item/reasoning/summaryPartAdded": summaryPartAdded,
+  "item/fileChange/patchUpdated": patchUpdated,
+  "item/mcpToolCall/progress": mcpProgress,
+  ...Object.fromEntries(DELTA_METHODS.map((method) => [method, deltaHandler(method)])),
+};

@@ -1,0 +1,35 @@
+/**
+ * Keeps a bridge session's liveness: each call stamps `lastSeenAt` and clears
+ * `stale`; a watchdog (timeouts.checkSession) marks the session stale once it
+ * went `sessionStaleMs` without a call. At most one watchdog is pending per
+ * session (`watchdogAt`).
+ */
+import type { Doc } from "../_generated/dataModel.js";
+import type { MutationCtx } from "../_generated/server.js";
+import { internal } from "../_generated/api.js";
+import { DEFAULT_SESSION_STALE_MS } from "../../src/shared/limits.js";
+
+/** The session's stale timeout in milliseconds. */
+export function sessionStaleMs(session: Pick<Doc<"sessions">, "timeouts">): number {
+  return session.timeouts?.sessionStaleMs ?? DEFAULT_SESSION_STALE_MS;
+}
+
+/**
+ * Stamps a call on the session, with `fields` to patch too, and arms the
+ * watchdog when none is pending.
+ */
+export async function touchSession(
+  ctx: MutationCtx,
+  session: Doc<"sessions">,
+  now: number,
+  fields: Partial<Doc<"sessions">> = {},
+): Promise<void> {
+  const patch: Partial<Doc<"sessions">> = { ...fields, lastSeenAt: now };
+  if (session.stale === true) patch.stale = false;
+  if (session.watchdogAt === undefined) {
+    const staleMs = sessionStaleMs({ timeouts: fields.timeouts ?? session.timeouts });
+    await ctx.scheduler.runAfter(staleMs, internal.timeouts.checkSession, { sessionId: session._id });
+    patch.watchdogAt = now + staleMs;
+  }
+  await ctx.db.patch("sessions", session._id, patch);
+}

@@ -1,0 +1,74 @@
+/**
+ * Watchdogs, run by the scheduler (nothing waits for a later ingest):
+ * - `checkTurn` closes a turn with no event for its `turnIdleMs` (interrupted,
+ *   with the reason) and finishes its streams with no delta for `streamIdleMs`;
+ * - `checkSession` marks a bridge session stale after its `sessionStaleMs`
+ *   without a call.
+ * Each reschedules itself for its next deadline while there is one.
+ */
+import { v } from "convex/values";
+import { internal } from "./_generated/api.js";
+import { internalMutation } from "./_generated/server.js";
+import { MAX_LIVE_STREAMS_LISTED } from "../src/shared/limits.js";
+import { sessionStaleMs } from "./lib/sessionWatch.js";
+import { finishStream } from "./lib/streamWriter.js";
+import { closeTurn } from "./lib/turnEnd.js";
+
+/**
+ * Closes an idle turn, or its idle streams, and checks again at the next deadline.
+ * @param turnId - The turn document's id.
+ * @param turnIdleMs - Time without an event of the turn before it is closed, in ms.
+ * @param streamIdleMs - Time without a delta before a stream is finished, in ms.
+ * @returns null.
+ */
+export const checkTurn = internalMutation({
+  args: { turnId: v.id("turns"), turnIdleMs: v.number(), streamIdleMs: v.number() },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    const turn = await ctx.db.get("turns", args.turnId);
+    if (turn === null || turn.status !== "inProgress") return null;
+    const now = Date.now();
+    const lastEventAt = turn.lastEventAt ?? turn._creationTime;
+    if (now - lastEventAt >= args.turnIdleMs) {
+      const error = `No event for ${Math.round(args.turnIdleMs / 1000)} s: codex-convex closed the turn as interrupted (is the bridge running?).`;
+      await closeTurn(ctx, turn, { status: "interrupted", error }, now);
+      return null;
+    }
+    let next = lastEventAt + args.turnIdleMs;
+    const streams = await ctx.db
+      .query("streams")
+      .withIndex("by_threadId_state", (q) => q.eq("threadId", turn.threadId).eq("state", "streaming"))
+      .take(MAX_LIVE_STREAMS_LISTED);
+    for (const stream of streams) {
+      if (stream.turnId !== turn.turnId) continue;
+      if (now - stream.updatedAt >= args.streamIdleMs) await finishStream(ctx, stream, now);
+      else next = Math.min(next, stream.updatedAt + args.streamIdleMs);
+    }
+    await ctx.scheduler.runAfter(Math.max(0, next - now), internal.timeouts.checkTurn, args);
+    return null;
+  },
+});
+
+/**
+ * Marks a session stale once it went its `sessionStaleMs` without a call;
+ * otherwise checks again when it would be.
+ * @param sessionId - The session document's id.
+ * @returns null.
+ */
+export const checkSession = internalMutation({
+  args: { sessionId: v.id("sessions") },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    const session = await ctx.db.get("sessions", args.sessionId);
+    if (session === null) return null;
+    const now = Date.now();
+    const due = session.lastSeenAt + sessionStaleMs(session);
+    if (now >= due) {
+      await ctx.db.patch("sessions", session._id, { stale: true, watchdogAt: undefined });
+      return null;
+    }
+    await ctx.scheduler.runAfter(due - now, internal.timeouts.checkSession, args);
+    await ctx.db.patch("sessions", session._id, { watchdogAt: due });
+    return null;
+  },
+});
