@@ -1,6 +1,7 @@
 /**
  * Outbox and pusher throughput, printed as a table.
  *
+ *   npm run bench             (every bench, see bench/run.ts)
  *   npx tsx bench/outbox.bench.ts
  *
  * Append: one line per transaction vs 64 per transaction, with
@@ -14,6 +15,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import type { IngestResult, SessionState } from "../src/shared/validators.js";
 import { Outbox, type AppendItem, type OutboxSynchronous } from "../src/bridge/outbox.js";
 import { Pusher } from "../src/bridge/pusher.js";
@@ -133,7 +135,8 @@ async function benchPush(dir: string, coalesce: boolean): Promise<{ row: Omit<Ro
   };
 }
 
-async function main(): Promise<void> {
+/** Runs the outbox cases and prints their tables. */
+export async function runOutboxBench(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "outbox-bench-"));
   try {
     const appendRows = [
@@ -157,4 +160,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await runOutboxBench();

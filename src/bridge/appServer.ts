@@ -26,6 +26,8 @@ export type SpawnAppServerOptions = {
   args?: string[];
   /** File that stderr is appended to. Default: stderr is read and discarded (its tail is kept). */
   stderrLog?: string;
+  /** Called with every stderr chunk (e.g. a `RotatingLog`'s `write`); must not throw. */
+  onStderr?: (chunk: Buffer) => void;
   /** Hooks of the JSON-RPC connection, installed before any output is read. */
   rpc?: JsonRpcConnectionOptions;
 };
@@ -104,7 +106,7 @@ export async function spawnAppServer(options: SpawnAppServerOptions): Promise<Ap
 
   // Attach everything synchronously, before any output can be read.
   const connection = new JsonRpcConnection(child.stdout, child.stdin, options.rpc);
-  const tail = drainStderr(child, logFd);
+  const tail = drainStderr(child, logFd, options.onStderr);
   const exited = new Promise<AppServerExit>((resolve) => {
     child.once("close", (code: number | null, signal: NodeJS.Signals | null) => resolve({ code, signal }));
   });
@@ -144,9 +146,18 @@ export async function spawnAppServer(options: SpawnAppServerOptions): Promise<Ap
 }
 
 /** Keeps stderr flowing: to the log file if given, else discarded; remembers the tail. */
-function drainStderr(child: ChildProcessWithoutNullStreams, logFd: number | undefined): { text(): string } {
+function drainStderr(
+  child: ChildProcessWithoutNullStreams,
+  logFd: number | undefined,
+  onStderr: ((chunk: Buffer) => void) | undefined,
+): { text(): string } {
   let tail = Buffer.alloc(0);
   child.stderr.on("data", (chunk: Buffer) => {
+    try {
+      onStderr?.(chunk);
+    } catch {
+      // A failing log must never stop the draining.
+    }
     tail = Buffer.concat([tail, chunk]);
     if (tail.length > STDERR_TAIL_BYTES) tail = tail.subarray(tail.length - STDERR_TAIL_BYTES);
   });

@@ -16,6 +16,7 @@ export type BridgeErrorCode =
   | "OUTBOX_CORRUPT"
   | "TRANSPORT_FAILED"
   | "SESSION_MISMATCH"
+  | "SESSION_LOCKED"
   | "INVALID_ARGUMENT";
 
 export class BridgeError extends Error {

@@ -1,20 +1,13 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isBridgeError } from "./errors.js";
-import {
-  EVENT_OVERHEAD_BYTES,
-  MAX_PUSHED_LINE_BYTES,
-  Outbox,
-  SCHEMA_VERSION,
-  TRUNCATION_KEY,
-  shrinkOversizeLine,
-  type AppendItem,
-} from "./outbox.js";
+import { EVENT_OVERHEAD_BYTES, Outbox, SCHEMA_VERSION, type AppendItem } from "./outbox.js";
+import { MAX_PUSHED_LINE_BYTES, TRUNCATION_KEY } from "./oversize.js";
 
 let dir: string;
 let path: string;
@@ -41,9 +34,6 @@ function expectBridgeError(fn: () => unknown, code: Parameters<typeof isBridgeEr
 }
 
 /** True when `text` holds a UTF-16 surrogate without its partner. */
-function hasLoneSurrogate(text: string): boolean {
-  return /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text);
-}
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "outbox-test-"));
@@ -284,50 +274,6 @@ describe("pending", () => {
   });
 });
 
-describe("shrinkOversizeLine", () => {
-  it("returns lines that fit unchanged", () => {
-    expect(shrinkOversizeLine('{"a":1}', "codex", 100)).toEqual({ line: '{"a":1}', origin: "codex" });
-  });
-
-  it("cuts the longest strings of a JSON line until it fits", () => {
-    const line = JSON.stringify({ method: "m", params: { a: "a".repeat(50_000), b: "b".repeat(40_000), c: "short" } });
-    const { line: out, origin } = shrinkOversizeLine(line, "codex", 20_000);
-    expect(origin).toBe("codex");
-    expect(Buffer.byteLength(out)).toBeLessThanOrEqual(20_000);
-    const parsed = JSON.parse(out);
-    expect(parsed.params.c).toBe("short");
-    expect(parsed.params.a.startsWith("aaaa")).toBe(true);
-    expect(parsed.params.a.endsWith("aaaa")).toBe(true);
-    expect(parsed[TRUNCATION_KEY].originalBytes).toBe(line.length);
-  });
-
-  it("never splits a surrogate pair and counts multi-byte text in bytes", () => {
-    const line = JSON.stringify({ text: "👋é".repeat(30_000) });
-    const { line: out } = shrinkOversizeLine(line, "codex", 10_000);
-    expect(Buffer.byteLength(out)).toBeLessThanOrEqual(10_000);
-    expect(hasLoneSurrogate(JSON.parse(out).text)).toBe(false);
-  });
-
-  it("copes with escape-heavy strings", () => {
-    const line = JSON.stringify({ text: '"\\\n'.repeat(20_000) });
-    const { line: out } = shrinkOversizeLine(line, "codex", 8_000);
-    expect(Buffer.byteLength(out)).toBeLessThanOrEqual(8_000);
-    expect(JSON.parse(out).text.startsWith('"\\\n')).toBe(true);
-  });
-
-  it("falls back to a bridge stand-in for lines it cannot cut", () => {
-    for (const line of ["not json ".repeat(5_000), JSON.stringify({ numbers: Array.from({ length: 20_000 }, (_, i) => i) })]) {
-      const { line: out, origin } = shrinkOversizeLine(line, "codex", 4_000);
-      expect(origin).toBe("bridge");
-      expect(Buffer.byteLength(out)).toBeLessThanOrEqual(4_000);
-      const parsed = JSON.parse(out);
-      expect(parsed.method).toBe("bridge/lineTooLarge");
-      expect(parsed.params).toMatchObject({ origin: "codex", originalBytes: Buffer.byteLength(line) });
-      expect(line.startsWith(parsed.params.head)).toBe(true);
-    }
-  });
-});
-
 describe("markAcked, prune, stats", () => {
   it("acks monotonically and keeps counters right", () => {
     const outbox = openOutbox();
@@ -337,7 +283,9 @@ describe("markAcked, prune, stats", () => {
       { origin: "codex", line: "bbb", receivedAt: 200 },
       { origin: "codex", line: "cccc", receivedAt: 300 },
     ]);
+    const noOwner = { jobId: null, ownerPid: null, ownerAlive: false, lastPushAt: null, lastError: null, lastErrorAt: null };
     expect(outbox.sessionStats(id)).toEqual({
+      ...noOwner,
       sessionId: id,
       state: "open",
       pendingEvents: 3,
@@ -354,7 +302,7 @@ describe("markAcked, prune, stats", () => {
     expect(outbox.sessionStats(id)).toMatchObject({ storedEvents: 1, lastSeq: 3 });
     expect(outbox.markAcked(id, 3)).toBe(1);
     expect(outbox.stats()).toEqual([
-      { sessionId: id, state: "open", pendingEvents: 0, pendingBytes: 0, oldestPendingReceivedAt: null, lastSeq: 3, ackedSeq: 3, storedEvents: 1 },
+      { ...noOwner, sessionId: id, state: "open", pendingEvents: 0, pendingBytes: 0, oldestPendingReceivedAt: null, lastSeq: 3, ackedSeq: 3, storedEvents: 1 },
     ]);
   });
 
@@ -394,5 +342,82 @@ describe("OUTBOX_FULL", () => {
     outbox.close();
     outbox = openOutbox({ maxPendingBytes: 100 });
     expectBridgeError(() => outbox.append(id, [{ origin: "codex", line: "x".repeat(30) }]), "OUTBOX_FULL");
+  });
+});
+
+describe("schema version 2", () => {
+  it("migrates a version 1 file in place, keeping its sessions and events", () => {
+    mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    db.exec(`
+      CREATE TABLE sessions (session_id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'open',
+        meta TEXT NOT NULL DEFAULT '{}', last_seq INTEGER NOT NULL DEFAULT 0, acked_seq INTEGER NOT NULL DEFAULT 0,
+        pending_bytes INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE events (session_id TEXT NOT NULL, seq INTEGER NOT NULL, received_at INTEGER NOT NULL, origin TEXT NOT NULL,
+        bytes INTEGER NOT NULL, acked INTEGER NOT NULL DEFAULT 0, line TEXT NOT NULL, PRIMARY KEY (session_id, seq));
+      INSERT INTO sessions VALUES ('old', 1, 'open', '{}', 1, 0, 2);
+      INSERT INTO events VALUES ('old', 1, 1, 'codex', 2, 0, 'hi');
+    `);
+    db.pragma("user_version = 1");
+    db.close();
+    const outbox = openOutbox();
+    expect(outbox.session("old")).toMatchObject({ lastSeq: 1, jobId: null, ownerPid: null, lastPushAt: null });
+    expect(outbox.append("old", items(1))).toEqual([2]);
+    expect(outbox.pending("old", { maxEvents: 10, maxBytes: 1_000 }).map((e) => e.line)[0]).toBe("hi");
+  });
+});
+
+describe("ownership, jobs, push records", () => {
+  it("lets one live process own a session; a dead owner's session can be claimed", () => {
+    const alive = new Set([111, process.pid]);
+    const outbox = openOutbox({ isProcessAlive: (pid) => alive.has(pid) });
+    const id = outbox.createSession({}, { jobId: "job-1" });
+    outbox.claimSession(id, 111);
+    expectBridgeError(() => outbox.claimSession(id), "SESSION_LOCKED");
+    expect(outbox.sessionStats(id)).toMatchObject({ ownerPid: 111, ownerAlive: true, jobId: "job-1" });
+    alive.delete(111);
+    outbox.claimSession(id);
+    expect(outbox.session(id).ownerPid).toBe(process.pid);
+    outbox.releaseSession(id, 111);
+    expect(outbox.session(id).ownerPid).toBe(process.pid);
+    outbox.releaseSession(id);
+    expect(outbox.session(id).ownerPid).toBeNull();
+  });
+
+  it("finds the newest session of a job", () => {
+    const outbox = openOutbox();
+    expect(outbox.sessionOfJob("a")).toBeNull();
+    outbox.createSession({}, { jobId: "a" });
+    const b = outbox.createSession({ n: 1 }, { jobId: "b" });
+    expect(outbox.sessionOfJob("b")?.sessionId).toBe(b);
+  });
+
+  it("commits a meta patch in the same transaction as the lines, or not at all", () => {
+    const outbox = openOutbox({ maxPendingBytes: 100 });
+    const id = outbox.createSession({ cwd: "/w" });
+    outbox.append(id, items(1), { meta: { progress: { nextPrompt: 1 } } });
+    expect(outbox.session(id).meta).toEqual({ cwd: "/w", progress: { nextPrompt: 1 } });
+    expectBridgeError(() => outbox.append(id, [{ origin: "codex", line: "x".repeat(200) }], { meta: { progress: null } }), "OUTBOX_FULL");
+    expect(outbox.session(id).meta.progress).toEqual({ nextPrompt: 1 });
+    expect(outbox.append(id, [], { meta: { threadId: "t" } })).toEqual([]);
+    expect(outbox.session(id).meta.threadId).toBe("t");
+  });
+
+  it("stores a bridge record past the cap when told to", () => {
+    const outbox = openOutbox({ maxPendingBytes: 10 });
+    const id = outbox.createSession();
+    expect(outbox.append(id, [{ origin: "bridge", line: "x".repeat(50) }], { ignoreCap: true })).toEqual([1]);
+    expect(outbox.pendingBytesTotal()).toBe(50);
+  });
+
+  it("records the last push and the last push error", () => {
+    const outbox = openOutbox();
+    const id = outbox.createSession();
+    outbox.append(id, items(2));
+    outbox.recordPushError(id, "boom", 5);
+    outbox.markAcked(id, 1, 7);
+    outbox.markAcked(id, 1, 9);
+    expect(outbox.session(id)).toMatchObject({ lastPushAt: 9, lastError: "boom", lastErrorAt: 5, ackedSeq: 1 });
+    expect(outbox.quickCheck()).toBe("ok");
   });
 });

@@ -6,13 +6,20 @@
  * acked only from the mutation's answer (`ackedSeq`), never because a call
  * "probably worked". A lost answer therefore means a resend, which Convex skips
  * as duplicates; a failure means a retry with backoff, never a dropped row.
+ *
+ * Shapes: `pusherTypes.ts`; delta coalescing: `coalesce.ts`; answer checks: `pusherChecks.ts`.
  */
 import { MAX_BATCH_BYTES as SHARED_MAX_BATCH_BYTES, MAX_EVENTS_PER_BATCH } from "../shared/limits.js";
-import type { CodexEvent, IngestResult, SessionState } from "../shared/validators.js";
-import { Backoff, type BackoffOptions } from "./backoff.js";
+import type { SessionState } from "../shared/validators.js";
+import { Backoff } from "./backoff.js";
+import { coalesceDeltas } from "./coalesce.js";
 import { BridgeError, isBridgeError } from "./errors.js";
 import type { Outbox } from "./outbox.js";
+import { asBridgeError, checkAnswer, checkLimit, errorMessage, isSeq } from "./pusherChecks.js";
+import type { FlushResult, PusherOptions, PusherState, PusherStats } from "./pusherTypes.js";
 import type { EnsureSessionArgs, IngestTransport } from "./transport.js";
+
+export type { FlushResult, PusherOptions, PusherState, PusherStats } from "./pusherTypes.js";
 
 /** Most events in one `ingestSafe` call (before delta coalescing): the shared `MAX_EVENTS_PER_BATCH` (512). */
 export const MAX_BATCH_EVENTS = MAX_EVENTS_PER_BATCH;
@@ -37,93 +44,6 @@ export const STOP_GRACE_MS = 5_000;
 
 /** Default timeout of {@link Pusher.flush}, in ms. */
 export const FLUSH_TIMEOUT_MS = 10_000;
-
-/** Largest merged delta notification {@link coalesceDeltas} builds, in bytes of the lines merged (256 KiB). */
-export const MAX_COALESCED_DELTA_BYTES = 256 * 1024;
-
-/** Notifications whose `params.delta` text {@link coalesceDeltas} may concatenate. */
-export const TEXT_DELTA_METHODS: ReadonlySet<string> = new Set([
-  "item/agentMessage/delta",
-  "item/reasoning/summaryTextDelta",
-  "item/reasoning/textDelta",
-  "item/commandExecution/outputDelta",
-  "item/fileChange/outputDelta",
-  "item/plan/delta",
-]);
-
-/** Options of {@link Pusher}. */
-export type PusherOptions = {
-  outbox: Outbox;
-  transport: IngestTransport;
-  /** A session of `outbox`. */
-  sessionId: string;
-  /** Most events per call; default and ceiling {@link MAX_BATCH_EVENTS}. */
-  maxBatchEvents?: number;
-  /** Most bytes per call; default and ceiling {@link MAX_BATCH_BYTES}. */
-  maxBatchBytes?: number;
-  /**
-   * Called for every failure: `retryInMs` is the backoff delay before the next
-   * try, or null when the pusher gave up (`SESSION_MISMATCH`). Must not throw.
-   */
-  onError?: (error: BridgeError, retryInMs: number | null) => void;
-  /** Sent with `ensureSession`; default: `codexVersion`/`hostname` from the outbox session's meta. */
-  sessionMeta?: Omit<EnsureSessionArgs, "sessionId">;
-  /** Merge adjacent text deltas of one item into one event (see {@link coalesceDeltas}); default false. */
-  coalesceDeltas?: boolean;
-  /** Delete acknowledged rows from the outbox after each push; default true. */
-  pruneAcked?: boolean;
-  /** Retry delays; see {@link BackoffOptions}. */
-  backoff?: BackoffOptions;
-  /** Per-call timeout in ms; default {@link PUSH_TIMEOUT_MS}. */
-  pushTimeoutMs?: number;
-  /** How long {@link Pusher.stop} waits for a call in flight, in ms; default {@link STOP_GRACE_MS}. */
-  stopGraceMs?: number;
-};
-
-/**
- * Where the pusher is: `new` (not started), `starting` (until `ensureSession`
- * answers), `running`, `stopped`, or `failed` (a `SESSION_MISMATCH`; see `lastError`).
- */
-export type PusherState = "new" | "starting" | "running" | "stopped" | "failed";
-
-/** Counters of one pusher. */
-export type PusherStats = {
-  state: PusherState;
-  /** Highest seq Convex acknowledged, as last heard (before start: the outbox's acked seq). */
-  ackedSeq: number;
-  /** `ingestSafe` calls answered. */
-  pushes: number;
-  /** Events sent in answered calls (a coalesced event counts once). */
-  eventsPushed: number;
-  /** Seqs newly acknowledged by answers. */
-  eventsAcked: number;
-  /** Events Convex reported as already applied. */
-  duplicates: number;
-  /** Answers that reported a gap. */
-  gaps: number;
-  /** Failed calls (transport errors, timeouts, answers that made no sense). */
-  failures: number;
-  /** Failures since the last answered call. */
-  consecutiveFailures: number;
-  /** When the last call was answered, ms since the Unix epoch, or null. */
-  lastPushAt: number | null;
-  /** The last failure, or null; kept after later successes. */
-  lastError: BridgeError | null;
-};
-
-/** Outcome of {@link Pusher.flush}. */
-export type FlushResult = {
-  /** True when Convex acknowledged every event stored when flush was called. */
-  drained: boolean;
-  /** Last seq stored when flush was called. */
-  targetSeq: number;
-  /** Highest seq Convex acknowledged when flush settled. */
-  ackedSeq: number;
-  /** Why not drained: the timeout passed, the pusher was stopped, or it failed. */
-  reason?: "timeout" | "stopped" | "failed";
-  /** The last failure, when not drained and there was one. */
-  lastError?: BridgeError;
-};
 
 type FlushWaiter = { targetSeq: number; settle: (result: FlushResult) => void };
 
@@ -313,6 +233,7 @@ export class Pusher {
         this.counters.failures += 1;
         this.counters.consecutiveFailures += 1;
         this.counters.lastError = failure;
+        this.recordError(failure);
         if (isBridgeError(failure, "SESSION_MISMATCH")) {
           this.fail(failure);
           break;
@@ -372,7 +293,7 @@ export class Pusher {
     this.counters.duplicates += answer.duplicates;
     this.counters.lastPushAt = Date.now();
     this.counters.eventsAcked += Math.max(0, answer.ackedSeq - from);
-    this.outbox.markAcked(this.sessionId, answer.ackedSeq);
+    this.outbox.markAcked(this.sessionId, answer.ackedSeq, this.counters.lastPushAt);
     if (answer.gap) {
       this.counters.gaps += 1;
       // Rewind (or advance, if part of the batch applied) to what Convex expects next.
@@ -482,6 +403,15 @@ export class Pusher {
     for (const waiter of [...this.waiters]) waiter.settle(this.notDrained(waiter.targetSeq, "failed"));
   }
 
+  /** Keeps the failure in the outbox for `codex-convex status`; never throws (the outbox may be what failed). */
+  private recordError(error: BridgeError): void {
+    try {
+      this.outbox.recordPushError(this.sessionId, `[${error.code}] ${error.message}`);
+    } catch {
+      // Reported through onError anyway.
+    }
+  }
+
   private report(error: BridgeError, retryInMs: number | null): void {
     try {
       this.options.onError?.(error, retryInMs);
@@ -501,143 +431,5 @@ export class Pusher {
   private notDrained(targetSeq: number, reason: "timeout" | "stopped" | "failed"): FlushResult {
     const lastError = this.counters.lastError;
     return { drained: false, targetSeq, ackedSeq: this.cursor, reason, ...(lastError ? { lastError } : {}) };
-  }
-}
-
-/**
- * Merges runs of adjacent text-delta notifications of the same stream into one
- * event each. Two events merge only when:
- * - their seqs are contiguous and both come from codex without a `seqEnd`;
- * - both are notifications (no `id`) of one method in {@link TEXT_DELTA_METHODS}
- *   with a string `params.delta`;
- * - everything but `params.delta` is equal (same thread, turn, item, and
- *   summary/content index for reasoning);
- * - the run's lines total at most `maxMergedBytes`.
- *
- * A merged event keeps the first seq and `receivedAt`, gets `seqEnd` = the last
- * seq, and its line is the first notification re-serialised with `delta` = the
- * concatenation. Runs of one are returned unchanged (byte-exact).
- *
- * @param events - Events in ascending seq order.
- * @param maxMergedBytes - Cap on the UTF-8 bytes of the lines merged into one event.
- * @returns The events, with runs merged; same order.
- */
-export function coalesceDeltas(
-  events: readonly CodexEvent[],
-  maxMergedBytes: number = MAX_COALESCED_DELTA_BYTES,
-): CodexEvent[] {
-  const out: CodexEvent[] = [];
-  let run: DeltaRun | null = null;
-  const close = () => {
-    if (run) out.push(finishRun(run));
-    run = null;
-  };
-  for (const event of events) {
-    const delta = parseDelta(event);
-    if (delta === null) {
-      close();
-      out.push(event);
-      continue;
-    }
-    const bytes = Buffer.byteLength(event.line, "utf8");
-    const current: DeltaRun | null = run;
-    if (current && current.key === delta.key && current.lastSeq + 1 === event.seq && current.bytes + bytes <= maxMergedBytes) {
-      current.deltas.push(delta.text);
-      current.lastSeq = event.seq;
-      current.bytes += bytes;
-      continue;
-    }
-    close();
-    run = { first: event, message: delta.message, key: delta.key, deltas: [delta.text], lastSeq: event.seq, bytes };
-  }
-  close();
-  return out;
-}
-
-type DeltaRun = {
-  first: CodexEvent;
-  message: { params: Record<string, unknown> } & Record<string, unknown>;
-  key: string;
-  deltas: string[];
-  lastSeq: number;
-  bytes: number;
-};
-
-function finishRun(run: DeltaRun): CodexEvent {
-  if (run.lastSeq === run.first.seq) return run.first;
-  const merged = { ...run.message, params: { ...run.message.params, delta: run.deltas.join("") } };
-  return {
-    seq: run.first.seq,
-    seqEnd: run.lastSeq,
-    receivedAt: run.first.receivedAt,
-    origin: run.first.origin,
-    line: JSON.stringify(merged),
-  };
-}
-
-function parseDelta(event: CodexEvent): { message: DeltaRun["message"]; key: string; text: string } | null {
-  if (event.origin !== "codex" || event.seqEnd !== undefined) return null;
-  if (!event.line.includes("elta\"")) return null; // cheap pre-check: "delta"/"…Delta" method names
-  let message: unknown;
-  try {
-    message = JSON.parse(event.line);
-  } catch {
-    return null;
-  }
-  if (!isRecord(message) || "id" in message) return null;
-  const { method, params } = message;
-  if (typeof method !== "string" || !TEXT_DELTA_METHODS.has(method) || !isRecord(params)) return null;
-  const text = params.delta;
-  if (typeof text !== "string") return null;
-  const rest = Object.entries(message).filter(([key]) => key !== "params");
-  const paramRest = Object.entries(params).filter(([key]) => key !== "delta");
-  const sortByKey = (a: [string, unknown], b: [string, unknown]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
-  const key = JSON.stringify([rest.sort(sortByKey), paramRest.sort(sortByKey)]);
-  return { message: { ...message, params }, key, text };
-}
-
-function checkAnswer(answer: IngestResult): void {
-  const ok =
-    isRecord(answer) &&
-    isSeq(answer.ackedSeq) &&
-    typeof answer.duplicates === "number" &&
-    (answer.gap === null || (isRecord(answer.gap) && isSeq(answer.gap.expectedSeq) && isSeq(answer.gap.receivedSeq)));
-  if (!ok) {
-    throw new BridgeError("TRANSPORT_FAILED", `ingestSafe answered something that is not an IngestResult: ${safeJson(answer)}; retrying.`);
-  }
-}
-
-function checkLimit(name: string, value: number | undefined, ceiling: number): number {
-  if (value === undefined) return ceiling;
-  if (!Number.isInteger(value) || value < 1 || value > ceiling) {
-    throw new BridgeError("INVALID_ARGUMENT", `${name} must be an integer from 1 to ${ceiling}, got ${String(value)}.`);
-  }
-  return value;
-}
-
-function isSeq(value: unknown): value is number {
-  return typeof value === "number" && Number.isInteger(value) && value >= 0;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function asBridgeError(error: unknown): BridgeError {
-  if (error instanceof BridgeError) return error;
-  return new BridgeError("OUTBOX_CORRUPT", `Reading or writing the outbox failed: ${errorMessage(error)}. Retrying with backoff.`, {
-    cause: error,
-  });
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function safeJson(value: unknown): string {
-  try {
-    return JSON.stringify(value)?.slice(0, 200) ?? String(value);
-  } catch {
-    return String(value);
   }
 }

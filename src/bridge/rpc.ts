@@ -100,6 +100,13 @@ export type JsonRpcConnectionOptions = {
    * the connection.
    */
   onMalformedLine?: (line: string, error: BridgeError) => void;
+  /**
+   * Called when a line longer than `maxLineBytes` ends: only its report
+   * (length and first bytes) survives, so the store-first caller records that
+   * instead of the line. Called before `onMalformedLine`; if it throws, the
+   * connection closes with the error as cause.
+   */
+  onOversizeLine?: (line: OversizeLine) => void;
   /** Called for every notification, known or unknown, before typed listeners. */
   onNotification?: (method: string, params: unknown, message: JsonRpcMessage) => void;
   /**
@@ -422,6 +429,12 @@ export class JsonRpcConnection {
 
   private receiveOversize(line: OversizeLine): void {
     if (this.isClosed) return;
+    try {
+      this.options.onOversizeLine?.(line);
+    } catch (error) {
+      this.close(asError(error));
+      return;
+    }
     this.malformed(
       line.preview,
       `Line of ${line.byteLength} bytes exceeds the ${line.maxLineBytes}-byte limit; only its first bytes are kept.`,

@@ -1,16 +1,22 @@
 /**
  * `codex-convex run`: one thread, one turn, streamed store-first to the outbox
- * and to Convex, then a summary. The CLI and the demo both call {@link run}.
+ * and to Convex, then a summary. It is a {@link Bridge} with a single job and
+ * no adoption of leftovers, so it gets the same supervision (codex restarted
+ * and the thread resumed if codex dies mid-turn). The CLI and the demo call it.
  */
-import { findCodexBinary, codexVersion } from "./codexBinary.js";
-import { CodexSession, type CodexSessionOptions } from "./codexSession.js";
+import { Bridge, type BridgeOptions } from "./bridge.js";
+import { codexVersion, findCodexBinary } from "./codexBinary.js";
+import { BridgeError } from "./errors.js";
+import { newJobId } from "./jobs.js";
+import type { BridgeLog } from "./log.js";
 import { Outbox, type OutboxSynchronous } from "./outbox.js";
-import type { Turn } from "./protocol/index.js";
+import type { PusherTuning } from "./sessionHandle.js";
 import type { IngestTransport } from "./transport.js";
 
 /** How long `run` waits, after the turn, for Convex to acknowledge every event, in ms. */
 export const RUN_FLUSH_TIMEOUT_MS = 30_000;
 
+/** Options of {@link run}. */
 export type RunOptions = {
   /** The user's prompt for the turn. */
   prompt: string;
@@ -22,18 +28,23 @@ export type RunOptions = {
   outboxPath: string;
   /** Outbox durability; default NORMAL (see `Outbox`). */
   synchronous?: OutboxSynchronous;
+  /** Cap on unacknowledged bytes in the outbox; default `DEFAULT_MAX_PENDING_BYTES`. */
+  maxPendingBytes?: number;
   /** The codex binary; default: found by `findCodexBinary` (CODEX_BIN, package, PATH). */
   codexBin?: string;
   /** Environment of codex (complete); default `process.env`. */
   codexEnv?: NodeJS.ProcessEnv;
   /** Extra `codex app-server` arguments. */
   codexArgs?: string[];
-  /** File codex's stderr is appended to. */
-  stderrLog?: string;
+  /** Directory of codex's rotated stderr logs; default: not kept. */
+  logDir?: string;
   /** How long to wait for Convex after the turn, in ms; default {@link RUN_FLUSH_TIMEOUT_MS}. */
   flushTimeoutMs?: number;
   /** Pusher tuning. */
-  pusher?: CodexSessionOptions["pusher"];
+  pusher?: PusherTuning;
+  log?: BridgeLog;
+  /** Called with the bridge once it runs, e.g. to stop it on SIGINT or show its status. */
+  onStart?: (bridge: Bridge) => void;
 };
 
 /** What a run did. Durations in ms. */
@@ -41,8 +52,9 @@ export type RunSummary = {
   sessionId: string;
   threadId: string;
   turnId: string;
-  status: Turn["status"];
-  /** The turn's error message when it failed. */
+  /** The turn's status (`completed`, `failed`, `interrupted`), or `stopped` when the run was stopped first. */
+  status: string;
+  /** The turn's error message when it failed, or why the run failed or stopped. */
   error: string | null;
   codexVersion: string;
   /** Lines stored in the outbox for this session (from codex and from the bridge). */
@@ -65,53 +77,54 @@ export type RunSummary = {
  * `turn/completed`, flush the outbox to Convex, stop codex.
  *
  * @returns the {@link RunSummary}.
- * @throws BridgeError CODEX_BINARY_NOT_FOUND (with the ways to provide it),
- *   CODEX_SPAWN_FAILED, CODEX_EXITED, RPC_ERROR/RPC_TIMEOUT, OUTBOX_FULL.
- *   Events stored before a failure stay in the outbox.
+ * @throws BridgeError `CODEX_BINARY_NOT_FOUND` (with the ways to provide it),
+ *   `OUTBOX_CORRUPT`; `CODEX_SPAWN_FAILED`, `CODEX_EXITED`, `RPC_ERROR`,
+ *   `OUTBOX_FULL` when the job fails before any turn completed. Events stored
+ *   before a failure stay in the outbox.
  */
 export async function run(options: RunOptions): Promise<RunSummary> {
   const started = Date.now();
   const binary = findCodexBinary({ explicit: options.codexBin }).path;
   const version = await codexVersion(binary);
-  const outbox = Outbox.open(options.outboxPath, { synchronous: options.synchronous });
-  let session: CodexSession | undefined;
+  const outbox = Outbox.open(options.outboxPath, { synchronous: options.synchronous, maxPendingBytes: options.maxPendingBytes });
   try {
-    session = await CodexSession.start({
-      binaryPath: binary,
-      codexVersion: version,
+    const bridgeOptions: BridgeOptions = {
       outbox,
       transport: options.transport,
-      cwd: options.cwd,
-      env: options.codexEnv,
-      codexArgs: options.codexArgs,
-      stderrLog: options.stderrLog,
-      pusher: options.pusher,
-    });
-    const { thread } = await session.startThread({ cwd: options.cwd });
-    outbox.updateSessionMeta(session.sessionId, { threadId: thread.id });
-    const turnStarted = Date.now();
-    const turn = await session.runTurn(thread.id, options.prompt);
-    const turnMs = Date.now() - turnStarted;
-    const { drained } = await session.close(options.flushTimeoutMs ?? RUN_FLUSH_TIMEOUT_MS);
-    const record = outbox.session(session.sessionId);
-    const stats = session.pusher.stats();
-    return {
-      sessionId: session.sessionId,
-      threadId: thread.id,
-      turnId: turn.id,
-      status: turn.status,
-      error: turn.error?.message ?? null,
+      binaryPath: binary,
       codexVersion: version,
-      events: record.lastSeq,
-      acked: record.ackedSeq,
-      pushes: stats.pushes,
-      drained,
-      durationMs: Date.now() - started,
-      turnMs,
+      codexEnv: options.codexEnv,
+      codexArgs: options.codexArgs,
+      logDir: options.logDir,
+      jobs: [{ id: newJobId("run"), prompts: [options.prompt], cwd: options.cwd }],
+      resumeLeftovers: false,
+      flushTimeoutMs: options.flushTimeoutMs ?? RUN_FLUSH_TIMEOUT_MS,
+      pusher: options.pusher,
+      log: options.log,
     };
-  } catch (error) {
-    if (session) await session.close(1_000).catch(() => undefined);
-    throw error;
+    const bridge = new Bridge(bridgeOptions);
+    options.onStart?.(bridge);
+    const summary = await bridge.run();
+    const job = summary.jobs[0];
+    const session = summary.sessions.find((s) => s.sessionId === job?.sessionId);
+    const turn = job?.turns.at(-1);
+    if (!job || !session || (!turn && job.state === "failed")) {
+      throw new BridgeError(job?.errorCode ?? "CODEX_EXITED", job?.error ?? "The run ended before its turn started.");
+    }
+    return {
+      sessionId: job.sessionId,
+      threadId: job.threadId ?? "",
+      turnId: turn?.turnId ?? "",
+      status: turn?.status ?? job.state,
+      error: turn?.error ?? job.error,
+      codexVersion: version,
+      events: session.lastSeq,
+      acked: session.ackedSeq,
+      pushes: session.pushes,
+      drained: session.drained,
+      durationMs: Date.now() - started,
+      turnMs: turn?.durationMs ?? 0,
+    };
   } finally {
     outbox.close();
   }

@@ -44,6 +44,12 @@ export type ScriptedResponse = ScriptedOutput[] | { outputs: ScriptedOutput[]; e
 export interface ScriptedModelOptions {
   /** Responses in the order requests arrive; request N gets entry N. */
   script: ScriptedResponse[];
+  /**
+   * Picks the response from the request instead (e.g. by the prompt in its
+   * `input`), so the answer does not depend on how many calls came before;
+   * `undefined` falls back to `script`. `index` is the 0-based call number.
+   */
+  respond?: (body: Record<string, unknown>, index: number) => ScriptedResponse | undefined;
   /** Pause between two SSE events of one response (ms); default 0. */
   eventDelayMs?: number;
   /** Message sent once the script is exhausted; default {@link DEFAULT_FALLBACK_TEXT}. */
@@ -101,7 +107,8 @@ export async function startScriptedModel(options: ScriptedModelOptions): Promise
         }
         const requestBody = isRecord(body) ? body : {};
         responseBodies.push(requestBody);
-        const entry = options.script[responseBodies.length - 1];
+        const index = responseBodies.length - 1;
+        const entry = options.respond?.(requestBody, index) ?? options.script[index];
         const outputs = entry === undefined ? [fallback(options)] : Array.isArray(entry) ? entry : entry.outputs;
         const delayMs = (entry !== undefined && !Array.isArray(entry) ? entry.eventDelayMs : undefined) ?? options.eventDelayMs ?? 0;
         const events = responseEvents(outputs, toolKind(requestBody), ids);

@@ -1,20 +1,13 @@
-/** `codex-convex run`: one turn, pushed to a real Convex deployment. */
+/** `codex-convex run`: one turn, pushed to a Convex deployment. */
 import path from "node:path";
 import { ConvexHttpTransport } from "../convexHttpTransport.js";
-import { BridgeError } from "../errors.js";
-import type { OutboxSynchronous } from "../outbox.js";
 import { run, type RunSummary } from "../run.js";
+import { LiveOutput } from "./live.js";
+import { logDir, outboxPath, pusherTuning, requireConvexUrl, type WorkOptions } from "./options.js";
+import { signalExitCode } from "./signals.js";
 
 /** Parsed options of `run` (see `--help`). */
-export type RunCommandOptions = {
-  cwd: string;
-  convexUrl?: string;
-  authToken?: string;
-  outbox?: string;
-  codexBin?: string;
-  synchronous: OutboxSynchronous;
-  json: boolean;
-};
+export type RunCommandOptions = WorkOptions;
 
 /** Human-readable lines of a summary. */
 export function formatSummary(summary: RunSummary): string {
@@ -27,27 +20,35 @@ export function formatSummary(summary: RunSummary): string {
 }
 
 /**
- * Runs one turn and prints its summary; exit code 1 when the turn did not
- * complete or not every event reached Convex.
- * @throws BridgeError INVALID_ARGUMENT when no Convex URL is given; any error of `run`.
+ * Runs one turn and prints its summary. Exit code 1 when the turn did not
+ * complete or not every event reached Convex; 130/143 after SIGINT/SIGTERM.
+ * @throws BridgeError `INVALID_ARGUMENT` when no Convex URL is given; any error of `run`.
  */
 export async function runCommand(prompt: string, options: RunCommandOptions): Promise<void> {
-  if (!options.convexUrl) {
-    throw new BridgeError(
-      "INVALID_ARGUMENT",
-      "No Convex deployment: pass --convex-url or set CONVEX_URL (see `npx convex dev`). " +
-        "To try everything offline, run `npm run demo` in the codex-convex repository.",
-    );
-  }
+  const url = requireConvexUrl(options);
   const cwd = path.resolve(options.cwd);
-  const summary = await run({
-    prompt,
-    cwd,
-    transport: new ConvexHttpTransport({ url: options.convexUrl, authToken: options.authToken }),
-    outboxPath: options.outbox ?? path.join(cwd, ".codex-convex", "outbox.sqlite"),
-    synchronous: options.synchronous,
-    codexBin: options.codexBin,
-  });
+  const live = new LiveOutput(options);
+  let summary: RunSummary;
+  let signal: NodeJS.Signals | null = null;
+  try {
+    summary = await run({
+      prompt,
+      cwd,
+      transport: new ConvexHttpTransport({ url, authToken: options.authToken }),
+      outboxPath: outboxPath(options),
+      synchronous: options.synchronous,
+      maxPendingBytes: options.maxPendingBytes,
+      codexBin: options.codexBin,
+      logDir: logDir(options),
+      flushTimeoutMs: options.flushTimeout,
+      pusher: pusherTuning(options),
+      log: live.log,
+      onStart: (bridge) => live.attach(bridge),
+    });
+  } finally {
+    signal = live.finish();
+  }
   process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
-  if (summary.status !== "completed" || !summary.drained) process.exitCode = 1;
+  if (signal) process.exitCode = signalExitCode(signal);
+  else if (summary.status !== "completed" || !summary.drained) process.exitCode = 1;
 }

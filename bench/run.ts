@@ -1,0 +1,13 @@
+/**
+ * `npm run bench`: every benchmark, one after the other, each printing its
+ * tables. Throughput is measured here, never in timed tests.
+ */
+import { runOutboxBench } from "./outbox.bench.js";
+import { runPushBench } from "./push.bench.js";
+
+const started = Date.now();
+console.log(`codex-convex benchmarks (node ${process.version}, ${process.platform}/${process.arch})\n`);
+await runOutboxBench();
+console.log("");
+await runPushBench();
+console.log(`\nall benchmarks: ${((Date.now() - started) / 1000).toFixed(1)} s`);

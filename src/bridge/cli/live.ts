@@ -1,0 +1,63 @@
+/**
+ * What a long-running command shows while it works: the live status line on a
+ * terminal, log lines that do not garble it, and SIGINT/SIGTERM wired to a
+ * graceful stop of the bridge.
+ */
+import type { Bridge, BridgeSnapshot } from "../bridge.js";
+import type { BridgeLog, LogLevel } from "../log.js";
+import { createLogger } from "./logger.js";
+import { onStopSignals } from "./signals.js";
+import { StatusLine } from "./statusLine.js";
+
+/** The status line's text for a snapshot. */
+export function renderStatus(snapshot: BridgeSnapshot, now: number = Date.now()): string {
+  const count = (state: string) => snapshot.jobs.filter((job) => job.state === state).length;
+  const running = snapshot.jobs.filter((job) => job.state === "running");
+  const turns = running
+    .slice(0, 3)
+    .map((job) => `${job.id} ${Math.min(job.nextPrompt + 1, job.prompts)}/${job.prompts}`)
+    .join(", ");
+  const stored = snapshot.sessions.reduce((sum, s) => sum + s.lastSeq, 0);
+  const acked = snapshot.sessions.reduce((sum, s) => sum + s.ackedSeq, 0);
+  const lastPush = Math.max(0, ...snapshot.sessions.map((s) => s.lastPushAt ?? 0));
+  const errors = snapshot.sessions.filter((s) => s.lastError !== null && s.ackedSeq < s.lastSeq).length;
+  return [
+    `jobs ${count("running")} running, ${count("completed") + count("skipped")} done, ${count("failed")} failed${turns ? ` (${turns})` : ""}`,
+    `events ${stored} stored, ${acked} acked, ${stored - acked} pending`,
+    lastPush > 0 ? `last push ${Math.round((now - lastPush) / 1000)} s ago` : "no push yet",
+    ...(errors > 0 ? [`${errors} session(s) retrying`] : []),
+  ].join(" │ ");
+}
+
+/** Logger, status line and signal handlers of one command run. */
+export class LiveOutput {
+  readonly log: BridgeLog;
+  private statusLine: StatusLine | undefined;
+  private signals: ReturnType<typeof onStopSignals> | undefined;
+
+  /** @param options - `status`: show the line on a TTY (off with `--json`); `logLevel`. */
+  constructor(private readonly options: { status: boolean; json: boolean; logLevel: LogLevel }) {
+    this.log = createLogger(options.logLevel, process.stderr, () => this.statusLine);
+  }
+
+  /** Starts the status line (on a TTY) and routes SIGINT/SIGTERM to `bridge.stop`. */
+  attach(bridge: Bridge): void {
+    if (this.options.status && !this.options.json && StatusLine.supported(process.stderr)) {
+      this.statusLine = new StatusLine(process.stderr, () => renderStatus(bridge.snapshot()));
+      this.statusLine.start();
+    }
+    this.signals = onStopSignals((signal) => {
+      this.log.warn(`${signal}: stopping; waiting (bounded) for Convex to acknowledge the outbox`);
+      bridge.stop(signal);
+    });
+  }
+
+  /** Removes the line and the handlers. @returns the stop signal received, if any. */
+  finish(): NodeJS.Signals | null {
+    this.statusLine?.stop();
+    this.statusLine = undefined;
+    const received = this.signals?.received() ?? null;
+    this.signals?.dispose();
+    return received;
+  }
+}

@@ -1,0 +1,104 @@
+/** Options shared by several commands, their parsing, and the defaults derived from them. */
+import path from "node:path";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { BridgeError } from "../errors.js";
+import { LOG_LEVELS, type LogLevel } from "../log.js";
+import type { OutboxSynchronous } from "../outbox.js";
+import { DEFAULT_LOG_LEVEL } from "./logger.js";
+
+/** Outbox file under the working directory when `--outbox` is not given. */
+export const DEFAULT_OUTBOX_RELATIVE_PATH = path.join(".codex-convex", "outbox.sqlite");
+
+/** Directory name of codex's stderr logs, beside the outbox, when `--log-dir` is not given. */
+export const DEFAULT_LOG_DIR_NAME = "logs";
+
+/** Options every command has. */
+export type GlobalOptions = { logLevel: LogLevel };
+
+/** Options of the commands that reach Convex and run codex (`run`, `bridge`). */
+export type WorkOptions = GlobalOptions & {
+  cwd: string;
+  convexUrl?: string;
+  authToken?: string;
+  outbox?: string;
+  codexBin?: string;
+  synchronous: OutboxSynchronous;
+  maxPendingBytes?: number;
+  logDir?: string;
+  flushTimeout?: number;
+  coalesceDeltas: boolean;
+  keepAcked: boolean;
+  status: boolean;
+  json: boolean;
+};
+
+/** Adds `--log-level` to the program. */
+export function addGlobalOptions(program: Command): Command {
+  return program.addOption(
+    new Option("--log-level <level>", "how much to log on stderr").choices([...LOG_LEVELS]).default(DEFAULT_LOG_LEVEL),
+  );
+}
+
+/** Parses a positive integer flag value. @throws InvalidArgumentError (commander prints it). */
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
+  return n;
+}
+
+/** Adds `--cwd` and `--outbox`. */
+export function addOutboxOptions(command: Command): Command {
+  return command
+    .option("--cwd <dir>", "working directory (of the threads, and of the default outbox)", process.cwd())
+    .option("--outbox <file>", `SQLite outbox file (default: <cwd>/${DEFAULT_OUTBOX_RELATIVE_PATH})`);
+}
+
+/** Adds the options of commands that run codex and push to Convex. */
+export function addWorkOptions(command: Command): Command {
+  return addOutboxOptions(command)
+    .addOption(new Option("--convex-url <url>", "the Convex deployment URL (https://<name>.convex.cloud)").env("CONVEX_URL"))
+    .addOption(
+      new Option("--auth-token <jwt>", "a JWT the host app's auth accepts, sent as Bearer token").env("CODEX_CONVEX_AUTH_TOKEN"),
+    )
+    .option("--codex-bin <path>", "the native codex binary (else CODEX_BIN, @openai/codex, PATH)")
+    .addOption(
+      new Option("--synchronous <mode>", "outbox durability: NORMAL survives a crash of the bridge, FULL also power loss")
+        .choices(["NORMAL", "FULL"])
+        .default("NORMAL"),
+    )
+    .option("--max-pending-bytes <bytes>", "cap on bytes Convex has not acknowledged yet (default 1 GiB)", positiveInt)
+    .option("--log-dir <dir>", `directory of codex's stderr logs, rotated (default: <outbox dir>/${DEFAULT_LOG_DIR_NAME})`)
+    .option("--flush-timeout <ms>", "how long to wait for Convex before exiting, in ms", positiveInt)
+    .option("--coalesce-deltas", "merge adjacent text deltas of one item before pushing (same seqs, fewer events)", false)
+    .option("--keep-acked", "keep rows Convex acknowledged in the outbox (for audits); default: delete them", false)
+    .option("--no-status", "no live status line on a terminal")
+    .option("--json", "print the summary as one JSON object on stdout", false);
+}
+
+/** Pusher settings of parsed options. */
+export function pusherTuning(options: Pick<WorkOptions, "coalesceDeltas" | "keepAcked">): { coalesceDeltas: boolean; pruneAcked: boolean } {
+  return { coalesceDeltas: options.coalesceDeltas, pruneAcked: !options.keepAcked };
+}
+
+/** The outbox path of parsed options. */
+export function outboxPath(options: { cwd: string; outbox?: string }): string {
+  return path.resolve(options.cwd, options.outbox ?? DEFAULT_OUTBOX_RELATIVE_PATH);
+}
+
+/** The log directory of parsed options. */
+export function logDir(options: { cwd: string; outbox?: string; logDir?: string }): string {
+  return options.logDir ? path.resolve(options.cwd, options.logDir) : path.join(path.dirname(outboxPath(options)), DEFAULT_LOG_DIR_NAME);
+}
+
+/**
+ * The Convex URL, required for work.
+ * @throws BridgeError `INVALID_ARGUMENT` when none was given.
+ */
+export function requireConvexUrl(options: { convexUrl?: string }): string {
+  if (options.convexUrl) return options.convexUrl;
+  throw new BridgeError(
+    "INVALID_ARGUMENT",
+    "No Convex deployment: pass --convex-url or set CONVEX_URL (see `npx convex dev`). " +
+      "To try everything offline, run `npm run demo` in the codex-convex repository.",
+  );
+}

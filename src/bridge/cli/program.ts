@@ -1,0 +1,66 @@
+/** The `codex-convex` program: its commands, options and help texts. */
+import { Command, Option } from "commander";
+import { bridgeCommand } from "./bridgeCommand.js";
+import { doctorCommand } from "./doctorCommand.js";
+import { addGlobalOptions, addOutboxOptions, addWorkOptions, positiveInt } from "./options.js";
+import { runCommand } from "./runCommand.js";
+import { statusCommand } from "./statusCommand.js";
+
+/** The CLI program, for `--help` and tests. */
+export function buildProgram(): Command {
+  const program = addGlobalOptions(
+    new Command()
+      .name("codex-convex")
+      .description(
+        "Run OpenAI Codex on this machine and keep every event in a Convex deployment.\n" +
+          "Every line codex prints is stored in a local SQLite outbox first, then pushed.",
+      )
+      .showHelpAfterError(),
+  );
+
+  addWorkOptions(
+    program
+      .command("run")
+      .description("Start codex app-server, run one turn with <prompt>, push it to Convex, print a summary")
+      .argument("<prompt>", "the user message of the turn"),
+  ).action(async (prompt: string, _options, command: Command) => {
+    await runCommand(prompt, command.optsWithGlobals());
+  });
+
+  addWorkOptions(
+    program
+      .command("bridge")
+      .description(
+        "Run many threads at once, each in its own codex process and outbox session; push everything to Convex.\n" +
+          "On start, pushes what an earlier bridge left in the outbox and continues its jobs (by id).",
+      )
+      .option("--prompt <text>", "a turn of the --prompt job (repeat for more turns, run in order)", collect, [])
+      .option("--job-id <id>", "id of the --prompt job, to continue it after a restart (default: a new id)")
+      .option("--jobs <file>", 'JSON Lines of jobs {"id","prompts":[...],"cwd"?}; "-" reads stdin as lines arrive')
+      .option("--max-threads <n>", "jobs run at once (default 4)", positiveInt)
+      .option("--keep-alive", "keep running after the jobs are done, until SIGINT/SIGTERM", false),
+  ).action(async (_options, command: Command) => {
+    await bridgeCommand(command.optsWithGlobals());
+  });
+
+  addOutboxOptions(program.command("status").description("Show the outbox: per session what Convex has not acknowledged, the last push, errors"))
+    .option("--json", "print the status as one JSON object", false)
+    .action((_options, command: Command) => {
+      statusCommand(command.optsWithGlobals());
+    });
+
+  addOutboxOptions(program.command("doctor").description("Check the codex binary, the Convex URL, the outbox file and disk space"))
+    .addOption(new Option("--convex-url <url>", "the Convex deployment URL").env("CONVEX_URL"))
+    .addOption(new Option("--auth-token <jwt>", "the JWT the bridge would send").env("CODEX_CONVEX_AUTH_TOKEN"))
+    .option("--codex-bin <path>", "the native codex binary (else CODEX_BIN, @openai/codex, PATH)")
+    .option("--json", "print the checks as one JSON object", false)
+    .action(async (_options, command: Command) => {
+      await doctorCommand(command.optsWithGlobals());
+    });
+
+  return program;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

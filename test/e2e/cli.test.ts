@@ -1,0 +1,91 @@
+/**
+ * The CLI's surface: every flag is in `--help` and in README's "## CLI"
+ * section; `status` and `doctor` as real processes.
+ */
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { buildProgram } from "../../src/bridge/cli/program.js";
+import { Outbox } from "../../src/bridge/outbox.js";
+import { createConvexApp } from "../stand-ins/convexApp.js";
+import { startConvexHttpStandIn, type ConvexHttpStandIn } from "../stand-ins/convexHttpStandIn.js";
+import { REPO_ROOT, runCli } from "../support/cli.js";
+
+function readmeCliSection(): string {
+  const readme = readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+  const start = readme.indexOf("## CLI\n");
+  const end = readme.indexOf("\n## ", start + 1);
+  return readme.slice(start, end);
+}
+
+describe("CLI flags", () => {
+  const program = buildProgram();
+  const commands = [program, ...program.commands];
+  const flags = commands.flatMap((command) =>
+    command.options.map((option) => ({ command: command.name(), flag: option.long ?? "", help: command.helpInformation() })),
+  );
+
+  test("every command is there", () => {
+    expect(program.commands.map((c) => c.name())).toEqual(["run", "bridge", "status", "doctor"]);
+  });
+
+  test.each(flags)("$command $flag is in --help and in the README", ({ flag, help }) => {
+    expect(help).toContain(flag);
+    expect(readmeCliSection()).toContain(`\`${flag}`);
+  });
+});
+
+describe("status and doctor as processes", () => {
+  let dir: string;
+  let convex: ConvexHttpStandIn;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "codex-convex-cli-"));
+    convex = await startConvexHttpStandIn(createConvexApp());
+    const outbox = Outbox.open(path.join(dir, ".codex-convex", "outbox.sqlite"));
+    const id = outbox.createSession({ prompts: ["a", "b"] }, { jobId: "docs" });
+    outbox.append(id, [{ origin: "codex", line: '{"method":"x"}', receivedAt: Date.now() - 5_000 }]);
+    outbox.recordPushError(id, "[TRANSPORT_FAILED] unreachable");
+    outbox.close();
+  });
+  afterAll(async () => {
+    await convex.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("status --json reports pending events, their age and the last push error", async () => {
+    const result = await runCli(["status", "--cwd", dir, "--json"], process.env);
+    expect(result.code).toBe(1); // a session with pending events is failing to push
+    const status = JSON.parse(result.stdout);
+    expect(status.totals).toMatchObject({ sessions: 1, pendingEvents: 1, sessionsWithErrors: 1 });
+    expect(status.sessions[0]).toMatchObject({ jobId: "docs", prompts: { done: 0, total: 2 }, lastError: "[TRANSPORT_FAILED] unreachable" });
+    expect(status.sessions[0].oldestPendingAgeMs).toBeGreaterThanOrEqual(5_000);
+    const text = await runCli(["status", "--cwd", dir], process.env);
+    expect(text.stdout).toMatch(/docs\s+open\s+-\s+0\/2\s+1\s+14\s+\d+ s\s+never/);
+  });
+
+  test("status without an outbox says where it looked", async () => {
+    const result = await runCli(["status", "--cwd", path.join(dir, "nowhere")], process.env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/No outbox at .*nowhere/);
+  });
+
+  test("doctor checks the binary, the URL, the outbox and the disk", async () => {
+    const result = await runCli(["doctor", "--cwd", dir, "--convex-url", convex.url, "--json"], { ...process.env, CODEX_CONVEX_AUTH_TOKEN: "" });
+    const report = JSON.parse(result.stdout) as { ok: boolean; checks: Array<{ name: string; status: string; detail: string }> };
+    const byName = Object.fromEntries(report.checks.map((c) => [c.name, c]));
+    expect(byName["codex binary"]).toMatchObject({ status: "ok", detail: expect.stringMatching(/0\.169\.0/) });
+    expect(byName["Convex URL"]).toMatchObject({ status: "ok", detail: expect.stringMatching(/answered HTTP/) });
+    expect(byName["auth token"]?.status).toBe("warn");
+    expect(byName.outbox).toMatchObject({ status: "ok", detail: expect.stringMatching(/integrity ok, 1 session/) });
+    expect(byName["disk space"]?.status).not.toBe("fail");
+    expect(report.ok).toBe(true);
+    expect(result.code).toBe(0);
+
+    const down = await runCli(["doctor", "--cwd", dir, "--convex-url", "http://127.0.0.1:9", "--codex-bin", "/nope/codex"], process.env);
+    expect(down.code).toBe(1);
+    expect(down.stdout).toMatch(/FAIL\s+codex binary/);
+    expect(down.stdout).toMatch(/FAIL\s+Convex URL\s+http:\/\/127\.0\.0\.1:9 did not answer/);
+  });
+});
