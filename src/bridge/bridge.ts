@@ -179,6 +179,7 @@ export class Bridge {
         const handle = this.openHandle(record.sessionId);
         const turn = handle.recordTurnFailed(
           `the bridge process that ran this turn${record.ownerPid ? ` (pid ${record.ownerPid})` : ""} ended before the turn completed`,
+          { countAttempt: false },
         );
         this.log.info(
           `adopted session ${record.sessionId.slice(0, 8)}${record.jobId ? ` (job ${record.jobId})` : ""}: ` +

@@ -5,7 +5,8 @@
  * - codex exits mid-turn → the turn is recorded failed with the reason
  *   (`bridge/turnFailed`), codex is restarted (with backoff, at most
  *   `maxCodexRestarts` times), the thread resumed with `thread/resume`, and the
- *   cut-off prompt run again (at most `maxTurnAttempts` times in all);
+ *   cut-off prompt run again; after `maxTurnAttempts` codex deaths on one
+ *   prompt the job fails (turns cut off by a stopped or killed bridge do not count);
  * - a turn codex itself completes as failed or interrupted is not retried;
  * - stop (SIGINT/SIGTERM) → stop reading codex, stop it, record the running
  *   turn failed; the prompt runs again when the job is given again;
@@ -164,10 +165,15 @@ export class JobRunner {
     const { handle, job } = this.options;
     this.state = "running";
     try {
+      const maxAttempts = this.options.maxTurnAttempts ?? MAX_TURN_ATTEMPTS;
       while (this.stopping === null) {
-        if (handle.get().nextPrompt >= job.prompts.length) {
+        const { nextPrompt, attempts } = handle.get();
+        if (nextPrompt >= job.prompts.length) {
           handle.update({ done: true });
           return this.result("completed");
+        }
+        if (attempts >= maxAttempts) {
+          throw new BridgeError("CODEX_EXITED", `Prompt ${nextPrompt + 1} of job ${job.id} was cut off ${attempts} times; giving up on the job.`);
         }
         await this.runCodexOnce();
       }
@@ -176,7 +182,7 @@ export class JobRunner {
       this.log.error(`job ${job.id}: ${error instanceof Error ? error.message : String(error)}`);
       return this.result(this.stopping === null ? "failed" : "stopped", error);
     } finally {
-      if (this.stopping !== null) this.recordFailed(this.stopping);
+      if (this.stopping !== null) this.recordFailed(this.stopping, false);
     }
   }
 
@@ -218,10 +224,6 @@ export class JobRunner {
 
   private async runPrompt(codex: CodexProcess, threadId: string, index: number): Promise<void> {
     const { handle, job } = this.options;
-    const maxAttempts = this.options.maxTurnAttempts ?? MAX_TURN_ATTEMPTS;
-    if (handle.get().attempts >= maxAttempts) {
-      throw new BridgeError("CODEX_EXITED", `Prompt ${index + 1} of job ${job.id} was cut off ${handle.get().attempts} times; giving up on the job.`);
-    }
     handle.update({ sentPrompt: index });
     const started = Date.now();
     const turn = await codex.runTurn(threadId, job.prompts[index] as string);
@@ -260,11 +262,11 @@ export class JobRunner {
     if (!exit) {
       const reason = full ? `the outbox is full: ${full.message}` : (error as Error).message;
       await codex.stop(reason, CODEX_STOP_GRACE_MS);
-      this.recordFailed(reason);
-      throw error;
+      this.recordFailed(reason, true);
+      throw full ?? error;
     }
     const reason = codex.exitError(exit, "during the turn").message;
-    const failed = this.recordFailed(reason);
+    const failed = this.recordFailed(reason, true);
     this.restarts += 1;
     const max = this.options.maxCodexRestarts ?? MAX_CODEX_RESTARTS;
     if (this.restarts > max) throw new BridgeError("CODEX_EXITED", `codex exited ${this.restarts} times; giving up. Last: ${reason}`);
@@ -273,9 +275,9 @@ export class JobRunner {
     await delay(wait);
   }
 
-  private recordFailed(reason: string): TurnRef | null {
+  private recordFailed(reason: string, countAttempt: boolean): TurnRef | null {
     try {
-      return this.options.handle.recordTurnFailed(reason);
+      return this.options.handle.recordTurnFailed(reason, { countAttempt });
     } catch (error) {
       this.log.error(`job ${this.jobId}: could not record the failed turn: ${(error as Error).message}`);
       return null;

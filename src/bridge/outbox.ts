@@ -264,7 +264,7 @@ export class Outbox {
             `The outbox at ${this.path} already holds ${total} bytes that Convex has not acknowledged; ` +
               `${addedBytes} more would pass its limit of ${this.maxPendingBytes} bytes, so nothing of this write was stored. ` +
               "Check that the bridge can reach the Convex deployment (its last push error says why not), " +
-              "pause reading codex until the pusher drains, or open the outbox with a larger maxPendingBytes.",
+              "pause reading codex until the pusher drains, or raise the cap (maxPendingBytes; --max-pending-bytes on the CLI).",
           );
         }
         let seq = session.last_seq;

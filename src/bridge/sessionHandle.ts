@@ -91,16 +91,18 @@ export class SessionHandle {
   /**
    * Records that the running turn was cut off (codex died, or the bridge
    * stopped or crashed): a `bridge/turnFailed` line with the reason, and the
-   * progress (prompt to be retried, one more attempt) in the same
-   * transaction. Call only once codex can no longer print for that turn.
-   * Stored even past the outbox cap, so a full outbox can still say why.
+   * progress (prompt to be run again) in the same transaction. Call only once
+   * codex can no longer print for that turn. Stored even past the outbox cap,
+   * so a full outbox can still say why.
    *
+   * @param options - `countAttempt`: count it against the prompt's attempts
+   *   (when codex died on it; not when the bridge was stopped or killed).
    * @returns the turn recorded failed, or null when no turn was running.
    */
-  recordTurnFailed(reason: string): TurnRef | null {
-    const { activeTurn, sentPrompt, threadId } = this.progress;
+  recordTurnFailed(reason: string, options: { countAttempt: boolean }): TurnRef | null {
+    const { activeTurn, sentPrompt, threadId, attempts } = this.progress;
     if (activeTurn === null && sentPrompt === null) return null;
-    const next: JobProgress = { ...this.progress, activeTurn: null, sentPrompt: null, attempts: this.progress.attempts + 1 };
+    const next: JobProgress = { ...this.progress, activeTurn: null, sentPrompt: null, attempts: attempts + (options.countAttempt ? 1 : 0) };
     const meta = { [PROGRESS_META_KEY]: next };
     if (activeTurn === null) {
       this.outbox.updateSessionMeta(this.sessionId, meta);

@@ -9,6 +9,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { MAX_TURN_ATTEMPTS } from "../../src/bridge/jobRunner.js";
 import { CODEX_BINARY_PATH } from "../stand-ins/codex-home.js";
 import { startScriptedModel, type ScriptedModel, type ScriptedResponse } from "../stand-ins/model-server.js";
 import { createWorld, startCli, type World } from "./harness.js";
@@ -176,6 +177,27 @@ describe("chaos: a misbehaving child", () => {
       const rows = storedLines(world.outboxPath).filter((row) => row.origin === "bridge").map((row) => JSON.parse(row.line).method);
       expect(rows).toEqual(expect.arrayContaining(["bridge/codexExited", "bridge/turnFailed", "thread/resume"]));
     } finally {
+      await world.close();
+    }
+  });
+
+  test("codex dies on every try: the job gives up after MAX_TURN_ATTEMPTS, each cut-off turn recorded failed", async () => {
+    const world = await createWorld(model.url);
+    Object.assign(world.env, { CHAOS_REAL_CODEX: CODEX_BINARY_PATH, CHAOS_EXIT_ON: '"item/agentMessage/delta"', CHAOS_EXIT_COUNT: "3" });
+    const file = await world.file("jobs.jsonl", jobsFile([ALPHA]));
+    const cli = startCli(world, ["bridge", "--jobs", file, "--codex-bin", WRAPPER, "--json", "--no-status"]);
+    try {
+      const result = await cli.done;
+      expect(result.code).toBe(1);
+      const summary = JSON.parse(result.stdout) as { drained: boolean; jobs: Array<{ state: string; error: string; codexRestarts: number }> };
+      expect(summary.jobs[0]).toMatchObject({ state: "failed", codexRestarts: MAX_TURN_ATTEMPTS });
+      expect(summary.jobs[0]?.error).toMatch(new RegExp(`cut off ${MAX_TURN_ATTEMPTS} times`));
+      expect(summary.drained).toBe(true);
+      const turns = (await readConvex(world.t)).threads.flatMap((t) => t.turns);
+      expect(turns.map((t) => t.status)).toEqual(Array.from({ length: MAX_TURN_ATTEMPTS }, () => "failed"));
+      expect(turns.every((t) => /codex exited \(code 137/.test(t.error ?? ""))).toBe(true);
+    } finally {
+      cli.killGroup();
       await world.close();
     }
   });

@@ -12,6 +12,11 @@ import { EVENT_DELAY_MS, jobsFile, promptResponder, type ChaosJob } from "./scen
 import { readConvex } from "./snapshot.js";
 import { outboxSessions } from "./verify.js";
 
+/** One delta line bigger than the outbox cap of the OUTBOX_FULL test, in characters. */
+const HUGE_DELTA_CHARS = 3_000_000;
+/** Outbox cap of the OUTBOX_FULL test, in bytes. */
+const SMALL_CAP_BYTES = 2_500_000;
+
 /** Pause between SSE events of the slow thread, in ms. */
 const SLOW_EVENT_DELAY_MS = 40;
 
@@ -24,6 +29,7 @@ const SCRIPTS: Record<string, ScriptedResponse[]> = {
   "quick one": message("Quick."),
   "quick two": message("Also quick."),
   "quick three": message("Quick as well."),
+  "huge: one giant delta": [{ outputs: [{ type: "message", text: "z".repeat(HUGE_DELTA_CHARS), chunks: 1 }] }],
   "first": message("First answer."),
   "second": message("Second answer."),
   "third": message("Third answer."),
@@ -40,7 +46,10 @@ afterAll(async () => {
   await model?.close();
 });
 
-type Summary = { drained: boolean; jobs: Array<{ jobId: string; sessionId: string; threadId: string | null; state: string; error: string | null; turns: unknown[] }> };
+type Summary = {
+  drained: boolean;
+  jobs: Array<{ jobId: string; sessionId: string; threadId: string | null; state: string; error: string | null; errorCode: string | null; turns: unknown[] }>;
+};
 
 describe("many sessions", () => {
   test("a slow thread does not hold up the others, and a failing one does not stop them", async () => {
@@ -78,6 +87,29 @@ describe("many sessions", () => {
       expect(new Set(sessions.map((s) => s.jobId))).toEqual(new Set(["slow", "quick-1", "quick-2", "quick-3", "broken"]));
       for (const session of sessions) expect(snap.ackedSeq[session.sessionId] ?? 0).toBe(session.lastSeq);
       expect(snap.threads.filter((t) => t.turns.length > 0)).toHaveLength(4);
+    } finally {
+      await world.close();
+    }
+  });
+
+  test("OUTBOX_FULL: the job that meets the cap stops cleanly with its turn recorded failed; the others go on", async () => {
+    world = await createWorld(model.url);
+    try {
+      const file = await world.file("jobs.jsonl", jobsFile([{ id: "huge", prompts: ["huge: one giant delta"] }, { id: "quick", prompts: ["quick one"] }]));
+      const cli = startCli(world, ["bridge", "--jobs", file, "--max-pending-bytes", String(SMALL_CAP_BYTES), "--json", "--no-status"]);
+      const result = await cli.done;
+      cli.killGroup();
+      expect(result.code).toBe(1);
+      const summary = JSON.parse(result.stdout) as Summary;
+      const huge = summary.jobs.find((job) => job.jobId === "huge");
+      expect(huge).toMatchObject({ state: "failed", errorCode: "OUTBOX_FULL" });
+      expect(huge?.error).toMatch(/would pass its limit of 2500000 bytes/);
+      expect(summary.jobs.find((job) => job.jobId === "quick")?.state).toBe("completed");
+      expect(summary.drained).toBe(true);
+      const snap = await readConvex(world.t);
+      const failed = snap.threads.find((t) => t.threadId === huge?.threadId)?.turns[0];
+      expect(failed).toMatchObject({ status: "failed" });
+      expect(failed?.error).toMatch(/outbox is full/);
     } finally {
       await world.close();
     }
@@ -125,6 +157,25 @@ describe("many sessions", () => {
       expect(result.stderr).toMatch(/stdin:2: not JSON/);
       const summary = JSON.parse(result.stdout) as Summary;
       expect(summary.jobs.map((job) => [job.jobId, job.state]).sort()).toEqual([["a", "completed"], ["b", "completed"]]);
+    } finally {
+      await world.close();
+    }
+  });
+
+  test("--keep-alive keeps running after its jobs, until SIGTERM", async () => {
+    world = await createWorld(model.url);
+    try {
+      const cli = startCli(world, ["bridge", "--prompt", "quick one", "--keep-alive", "--json", "--no-status", "--log-level", "info"]);
+      while (!/turn 1\/1 completed/.test(cli.output().stderr)) {
+        expect(cli.child.exitCode).toBeNull();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(cli.child.exitCode).toBeNull();
+      cli.kill("SIGTERM");
+      const result = await cli.done;
+      expect(result.code).toBe(143);
+      expect(JSON.parse(result.stdout)).toMatchObject({ drained: true, stoppedBy: "SIGTERM", jobs: [{ state: "completed" }] });
     } finally {
       await world.close();
     }

@@ -26,7 +26,7 @@ export function formatBridgeSummary(summary: BridgeSummary): string {
     return (
       `job ${job.jobId}: ${job.state}, ${job.turns.length} turn(s) run (${completed} completed)` +
       `${job.codexRestarts ? `, codex restarted ${job.codexRestarts}×` : ""}` +
-      `${job.threadId ? `, thread ${job.threadId}` : ""}${job.error ? ` — ${job.error}` : ""}`
+      `${job.threadId ? `, thread ${job.threadId}` : ""}${job.error ? ` — ${job.errorCode ? `[${job.errorCode}] ` : ""}${job.error}` : ""}`
     );
   });
   for (const session of summary.sessions) {

@@ -7,6 +7,9 @@
 /** How often the status line is redrawn, in ms. */
 export const STATUS_INTERVAL_MS = 250;
 
+/** Narrowest line drawn, in columns. */
+const MIN_COLUMNS = 20;
+
 /** Columns used when the terminal does not say its width. */
 const DEFAULT_COLUMNS = 100;
 
@@ -55,7 +58,7 @@ export class StatusLine {
   }
 
   private draw(): void {
-    const width = Math.max(20, (this.stream.columns ?? DEFAULT_COLUMNS) - 1);
+    const width = Math.max(MIN_COLUMNS, (this.stream.columns || DEFAULT_COLUMNS) - 1);
     let text: string;
     try {
       text = this.render();
