@@ -5,7 +5,7 @@
 import type { Doc } from "../_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "../_generated/server.js";
 import { MAX_FOLDED_TEXT_CHARS, MAX_MESSAGE_INLINE_CHARS } from "../../src/shared/limits.js";
-import { PART_SEPARATOR, TEXT_STREAM_KIND } from "./deltaTarget.js";
+import { PART_SEPARATOR, TEXT_STREAM_KIND } from "../../src/shared/streamKinds.js";
 import { putText, readParts, readPartsTail } from "./parts.js";
 
 /** Most streams of one kind an item may have that a fold reads (reasoning summary parts). */

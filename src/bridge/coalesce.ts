@@ -3,20 +3,14 @@
  * before a push, covering an exact seq range (`seq`..`seqEnd`), so Convex
  * applies them as one and still counts every seq exactly once.
  */
+import { DELTA_METHODS } from "../shared/streamKinds.js";
 import type { CodexEvent } from "../shared/validators.js";
 
 /** Largest merged delta notification {@link coalesceDeltas} builds, in bytes of the lines merged (256 KiB). */
 export const MAX_COALESCED_DELTA_BYTES = 256 * 1024;
 
 /** Notifications whose `params.delta` text {@link coalesceDeltas} may concatenate. */
-export const TEXT_DELTA_METHODS: ReadonlySet<string> = new Set([
-  "item/agentMessage/delta",
-  "item/reasoning/summaryTextDelta",
-  "item/reasoning/textDelta",
-  "item/commandExecution/outputDelta",
-  "item/fileChange/outputDelta",
-  "item/plan/delta",
-]);
+export const TEXT_DELTA_METHODS: ReadonlySet<string> = new Set(Object.keys(DELTA_METHODS));
 
 /**
  * Merges runs of adjacent text-delta notifications of the same stream into one

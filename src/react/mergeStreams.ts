@@ -5,6 +5,7 @@
  * functions.
  */
 import { MAX_STREAM_CURSORS } from "../shared/limits.js";
+import { PART_SEPARATOR, TEXT_STREAM_KIND } from "../shared/streamKinds.js";
 import type {
   MessageDoc,
   StreamAnswer,
@@ -195,17 +196,6 @@ export type LiveStreams = {
   texts: StreamTexts;
 };
 
-/** Which stream kinds make up an item's `text`, by ThreadItem type (as the component's `itemText`). */
-const TEXT_STREAM_KINDS: Readonly<Record<string, StreamKind>> = {
-  agentMessage: "agentText",
-  plan: "plan",
-  reasoning: "reasoningSummary",
-  commandExecution: "commandOutput",
-  fileChange: "fileChangeOutput",
-};
-
-/** Between parts of a multi-part text (reasoning summaries), as the durable text joins them. */
-const PART_SEPARATOR = "\n\n";
 
 const KIND_ORDER: readonly StreamKind[] = [
   "reasoningSummary",
@@ -261,7 +251,7 @@ export function mergeMessages(messages: readonly MessageDoc[], live: LiveStreams
   for (const message of byItem.values()) {
     const streams = message.status === "inProgress" ? (streamsByItem.get(message.itemId) ?? []) : [];
     streams.sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.part - b.part);
-    const textKind = TEXT_STREAM_KINDS[message.kind];
+    const textKind = TEXT_STREAM_KIND[message.kind];
     const streamed = streams
       .filter((stream) => stream.kind === textKind && stream.text !== "")
       .map((stream) => stream.text)
