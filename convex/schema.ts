@@ -3,14 +3,12 @@ import { v } from "convex/values";
 import {
   vEventOrigin,
   vMessage,
-  vPlan,
-  vRevert,
   vServerRequestStatus,
   vStreamKind,
   vStreamState,
+  vThreadFields,
   vTimeouts,
-  vTokenUsage,
-  vTurnStatus,
+  vTurnFields,
 } from "../src/shared/validators.js";
 
 export default defineSchema({
@@ -40,22 +38,7 @@ export default defineSchema({
   // Written by ingest (thread notifications and the first event naming a
   // thread); read by every query to check ownership.
   threads: defineTable({
-    threadId: v.string(),
-    userId: v.string(),
-    sessionId: v.string(),
-    cwd: v.optional(v.string()),
-    model: v.optional(v.string()),
-    preview: v.optional(v.string()),
-    /** Codex's thread status (`thread/status/changed`), as its `type`. */
-    status: v.optional(v.string()),
-    activeFlags: v.optional(v.array(v.string())),
-    name: v.optional(v.string()),
-    archived: v.optional(v.boolean()),
-    deleted: v.optional(v.boolean()),
-    forkedFromId: v.optional(v.string()),
-    parentThreadId: v.optional(v.string()),
-    tokenUsage: v.optional(vTokenUsage),
-    lastRevert: v.optional(vRevert),
+    ...vThreadFields,
     /** A `thread/revert` the bridge sent, until codex's `thread/reverted` applies it. */
     pendingRevert: v.optional(v.object({ beforeTurnId: v.string() })),
     /** Events of this thread kept in the log (bounded by MAX_LOGGED_EVENTS_PER_THREAD). */
@@ -64,7 +47,6 @@ export default defineSchema({
     nextItemOrder: v.number(),
     /** Order the next new turn of this thread gets. */
     nextTurnOrder: v.number(),
-    updatedAt: v.number(),
   })
     .index("by_threadId", ["threadId"])
     .index("by_userId_updatedAt", ["userId", "updatedAt"]),
@@ -72,25 +54,9 @@ export default defineSchema({
   // Written by ingest (turn notifications, the first event naming a turn),
   // the turn watchdog and the revert job; read by turns.list and turns.getDiff.
   turns: defineTable({
-    threadId: v.string(),
-    turnId: v.string(),
-    order: v.number(),
-    status: vTurnStatus,
-    error: v.optional(v.string()),
-    errorWillRetry: v.optional(v.boolean()),
-    startedAt: v.optional(v.number()),
-    completedAt: v.optional(v.number()),
-    durationMs: v.optional(v.number()),
-    tokenUsage: v.optional(vTokenUsage),
-    plan: v.optional(vPlan),
-    /** Head of the diff (whole when short); the rest in `parts` (field "diff"). */
-    diff: v.optional(v.string()),
-    diffParts: v.optional(v.number()),
-    diffLength: v.optional(v.number()),
-    reverted: v.optional(v.boolean()),
+    ...vTurnFields,
     /** Order of the turn's first message, so a revert knows where its items begin. */
     firstItemOrder: v.optional(v.number()),
-    lastEventAt: v.optional(v.number()),
   })
     .index("by_threadId_turnId", ["threadId", "turnId"])
     .index("by_threadId_order", ["threadId", "order"]),

@@ -60,9 +60,11 @@ export {
   vServerRequest,
   vServerRequestStatus,
   vThread,
+  vThreadFields,
   vTokenBreakdown,
   vTokenUsage,
   vTurn,
+  vTurnFields,
   vTurnStatus,
 } from "./validators/threads.js";
 export type {

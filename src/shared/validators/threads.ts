@@ -52,10 +52,8 @@ export const vRevert = v.object({
 });
 export type Revert = Infer<typeof vRevert>;
 
-/** A thread as queries return it. */
-export const vThread = v.object({
-  _id: v.string(),
-  _creationTime: v.number(),
+/** The fields of a thread that queries return (the component stores a few more). */
+export const vThreadFields = {
   threadId: v.string(),
   userId: v.string(),
   sessionId: v.string(),
@@ -79,13 +77,14 @@ export const vThread = v.object({
   lastRevert: v.optional(vRevert),
   /** Milliseconds since the Unix epoch of the last event applied to the thread. */
   updatedAt: v.number(),
-});
+};
+
+/** A thread as queries return it. */
+export const vThread = v.object({ _id: v.string(), _creationTime: v.number(), ...vThreadFields });
 export type Thread = Infer<typeof vThread>;
 
-/** A turn as queries return it. */
-export const vTurn = v.object({
-  _id: v.string(),
-  _creationTime: v.number(),
+/** The fields of a turn that queries return (the component stores a few more). */
+export const vTurnFields = {
   threadId: v.string(),
   turnId: v.string(),
   order: v.number(),
@@ -107,7 +106,10 @@ export const vTurn = v.object({
   reverted: v.optional(v.boolean()),
   /** Milliseconds since the Unix epoch of the turn's last event. */
   lastEventAt: v.optional(v.number()),
-});
+};
+
+/** A turn as queries return it. */
+export const vTurn = v.object({ _id: v.string(), _creationTime: v.number(), ...vTurnFields });
 export type Turn = Infer<typeof vTurn>;
 
 /**
