@@ -1,9 +1,9 @@
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
 import {
-  vEventOrigin,
+  vLoggedEventFields,
   vMessage,
-  vServerRequestStatus,
+  vServerRequestFields,
   vStreamKind,
   vStreamState,
   vThreadFields,
@@ -120,18 +120,7 @@ export default defineSchema({
   // responses, bridge records, malformed lines), so none is dropped; bounded
   // per thread and per session (oldest trimmed). Written by ingest; read by
   // events.list.
-  events: defineTable({
-    sessionId: v.string(),
-    seq: v.number(),
-    threadId: v.optional(v.string()),
-    origin: vEventOrigin,
-    /** The JSON-RPC method, `response`, or `malformed`. */
-    method: v.string(),
-    /** The line, whole when short, else "" and kept in `parts` (field "line"). */
-    line: v.string(),
-    lineParts: v.optional(v.number()),
-    receivedAt: v.number(),
-  })
+  events: defineTable(vLoggedEventFields)
     .index("by_threadId", ["threadId"])
     .index("by_sessionId_threadId", ["sessionId", "threadId"]),
 
@@ -139,23 +128,11 @@ export default defineSchema({
   // Written by ingest (the request, the bridge's answer, serverRequest/resolved,
   // turn ends); read by serverRequests.list.
   serverRequests: defineTable({
+    ...vServerRequestFields,
     sessionId: v.string(),
     userId: v.string(),
-    threadId: v.optional(v.string()),
-    turnId: v.optional(v.string()),
-    itemId: v.optional(v.string()),
-    requestId: v.string(),
-    method: v.string(),
-    status: vServerRequestStatus,
-    reason: v.optional(v.string()),
-    command: v.optional(v.string()),
-    cwd: v.optional(v.string()),
-    decision: v.optional(v.string()),
-    /** `params` as JSON, or "" when long and kept in `parts` (field "params"). */
-    params: v.string(),
+    /** Set when `params` is long and kept in `parts` (field "params"). */
     paramsParts: v.optional(v.number()),
-    createdAt: v.number(),
-    resolvedAt: v.optional(v.number()),
   })
     .index("by_threadId_status", ["threadId", "status"])
     .index("by_threadId_turnId_status", ["threadId", "turnId", "status"])

@@ -55,9 +55,11 @@ export type {
 } from "./validators/messages.js";
 export {
   vLoggedEvent,
+  vLoggedEventFields,
   vPlan,
   vRevert,
   vServerRequest,
+  vServerRequestFields,
   vServerRequestStatus,
   vThread,
   vThreadFields,

@@ -126,9 +126,8 @@ export const vServerRequestStatus = v.union(
 export type ServerRequestStatus = Infer<typeof vServerRequestStatus>;
 
 /** A request Codex sent to the client (an approval, user input, a tool call). */
-export const vServerRequest = v.object({
-  _id: v.string(),
-  _creationTime: v.number(),
+/** The fields of a server request that queries return (the component stores a few more). */
+export const vServerRequestFields = {
   threadId: v.optional(v.string()),
   turnId: v.optional(v.string()),
   itemId: v.optional(v.string()),
@@ -147,13 +146,14 @@ export const vServerRequest = v.object({
   params: v.string(),
   createdAt: v.number(),
   resolvedAt: v.optional(v.number()),
-});
+};
+
+export const vServerRequest = v.object({ _id: v.string(), _creationTime: v.number(), ...vServerRequestFields });
 export type ServerRequest = Infer<typeof vServerRequest>;
 
 /** An event kept in the log (not applied to the tables above). */
-export const vLoggedEvent = v.object({
-  _id: v.string(),
-  _creationTime: v.number(),
+/** The fields of a logged event that queries return (the component stores a few more). */
+export const vLoggedEventFields = {
   sessionId: v.string(),
   seq: v.number(),
   threadId: v.optional(v.string()),
@@ -164,5 +164,7 @@ export const vLoggedEvent = v.object({
   line: v.string(),
   lineParts: v.optional(v.number()),
   receivedAt: v.number(),
-});
+};
+
+export const vLoggedEvent = v.object({ _id: v.string(), _creationTime: v.number(), ...vLoggedEventFields });
 export type LoggedEvent = Infer<typeof vLoggedEvent>;
