@@ -15,7 +15,7 @@ export default tseslint.config(
       "dist/**",
       "node_modules/**",
       "**/_generated/**",
-      "src/bridge/protocol/generated/**",
+      "src/bridge/codex/protocol/generated/**",
       "example/web/dist/**",
       ".scratch/**",
     ],

@@ -17,9 +17,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { IngestResult, SessionState } from "../src/shared/validators.js";
-import { Outbox, type AppendItem, type OutboxSynchronous } from "../src/bridge/outbox.js";
-import { Pusher } from "../src/bridge/pusher.js";
-import type { EnsureSessionArgs, IngestArgs, IngestTransport } from "../src/bridge/transport.js";
+import { Outbox, type AppendItem, type OutboxSynchronous } from "../src/bridge/outbox/outbox.js";
+import { Pusher } from "../src/bridge/push/pusher.js";
+import type { EnsureSessionArgs, IngestArgs, IngestTransport } from "../src/bridge/push/transport.js";
 
 /** Most events one append case writes. */
 const APPEND_MAX_EVENTS = 50_000;

@@ -1,5 +1,5 @@
 /**
- * Regenerates `src/bridge/protocol/generated/` from the Codex binary's own
+ * Regenerates `src/bridge/codex/protocol/generated/` from the Codex binary's own
  * TypeScript bindings (`codex app-server generate-ts`).
  *
  *   npx tsx scripts/gen-protocol.ts            # rewrite the folder
@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, promisify } from "node:util";
-import { codexVersion, findCodexBinary } from "../src/bridge/codexBinary.js";
+import { codexVersion, findCodexBinary } from "../src/bridge/codex/codexBinary.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -24,7 +24,7 @@ const execFileAsync = promisify(execFile);
 const GENERATE_TIMEOUT_MS = 120_000;
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const GENERATED_DIR = path.join(REPO_ROOT, "src", "bridge", "protocol", "generated");
+const GENERATED_DIR = path.join(REPO_ROOT, "src", "bridge", "codex", "protocol", "generated");
 const SCRIPT_NAME = "scripts/gen-protocol.ts";
 
 /** Relative module specifiers in `import`/`export ... from "<spec>"`. */
@@ -48,7 +48,7 @@ async function main(): Promise<number> {
       return 0;
     }
     console.error(
-      `protocol: src/bridge/protocol/generated is stale against codex ${version} (${binary.path}):\n` +
+      `protocol: src/bridge/codex/protocol/generated is stale against codex ${version} (${binary.path}):\n` +
         stale.map((line) => `  ${line}`).join("\n") +
         `\nRun \`npx tsx ${SCRIPT_NAME}\` and commit the result.`,
     );

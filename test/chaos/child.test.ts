@@ -9,7 +9,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { MAX_TURN_ATTEMPTS } from "../../src/bridge/jobRunner.js";
+import { MAX_TURN_ATTEMPTS } from "../../src/bridge/jobs/jobRunner.js";
 import { CODEX_BINARY_PATH } from "../stand-ins/codex-home.js";
 import { startScriptedModel, type ScriptedModel, type ScriptedResponse } from "../stand-ins/model-server.js";
 import { createWorld, startCli, type World } from "./harness.js";

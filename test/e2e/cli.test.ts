@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { buildProgram } from "../../src/bridge/cli/program.js";
-import { Outbox } from "../../src/bridge/outbox.js";
+import { Outbox } from "../../src/bridge/outbox/outbox.js";
 import { createConvexApp } from "../stand-ins/convexApp.js";
 import { startConvexHttpStandIn, type ConvexHttpStandIn } from "../stand-ins/convexHttpStandIn.js";
 import { REPO_ROOT, runCli } from "../support/cli.js";

@@ -9,7 +9,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { api } from "../../example/convex/_generated/api.js";
-import { run } from "../../src/bridge/run.js";
+import { run } from "../../src/bridge/jobs/run.js";
 import type { StreamDelta } from "../../src/shared/validators.js";
 import { makeCodexHome, type CodexHome } from "../stand-ins/codex-home.js";
 import { createConvexApp, runInCodex, type ConvexApp } from "../stand-ins/convexApp.js";

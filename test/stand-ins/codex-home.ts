@@ -6,7 +6,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { findCodexBinary } from "../../src/bridge/codexBinary.js";
+import { findCodexBinary } from "../../src/bridge/codex/codexBinary.js";
 
 /** Environment variable codex reads the (fake) API key from. */
 export const TEST_KEY_ENV = "CODEX_CONVEX_TEST_KEY";

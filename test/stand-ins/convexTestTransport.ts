@@ -4,7 +4,7 @@
  * signed-in `identity`, exactly as `ConvexHttpTransport` calls a deployment.
  */
 import { api } from "../../example/convex/_generated/api.js";
-import type { EnsureSessionArgs, IngestArgs, IngestTransport } from "../../src/bridge/transport.js";
+import type { EnsureSessionArgs, IngestArgs, IngestTransport } from "../../src/bridge/push/transport.js";
 import type { IngestResult, SessionState } from "../../src/shared/validators.js";
 import type { ConvexApp } from "./convexApp.js";
 

@@ -1,11 +1,11 @@
 /** `codex-convex bridge`: many threads in one long-running process (see `bridge.ts`, `jobs.ts`). */
 import path from "node:path";
-import { Bridge, type BridgeSummary } from "../bridge.js";
-import { codexVersion, findCodexBinary } from "../codexBinary.js";
-import { ConvexHttpTransport } from "../convexHttpTransport.js";
-import { newJobId, readJobs, toJob, type Job } from "../jobs.js";
+import { Bridge, type BridgeSummary } from "../jobs/bridge.js";
+import { codexVersion, findCodexBinary } from "../codex/codexBinary.js";
+import { ConvexHttpTransport } from "../push/convexHttpTransport.js";
+import { newJobId, readJobs, toJob, type Job } from "../jobs/jobs.js";
 import type { BridgeError } from "../errors.js";
-import { Outbox } from "../outbox.js";
+import { Outbox } from "../outbox/outbox.js";
 import { LiveOutput } from "./live.js";
 import { logDir, outboxPath, pusherTuning, requireConvexUrl, type WorkOptions } from "./options.js";
 import { signalExitCode } from "./signals.js";

@@ -1,5 +1,5 @@
 /** `codex-convex doctor`: checks the setup and says what to fix. */
-import { runDoctor, type Check } from "../doctor.js";
+import { runDoctor, type Check } from "./doctor.js";
 import { outboxPath } from "./options.js";
 
 /** Parsed options of `doctor`. */

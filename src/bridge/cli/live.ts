@@ -3,7 +3,7 @@
  * terminal, log lines that do not garble it, and SIGINT/SIGTERM wired to a
  * graceful stop of the bridge.
  */
-import type { Bridge, BridgeSnapshot } from "../bridge.js";
+import type { Bridge, BridgeSnapshot } from "../jobs/bridge.js";
 import type { BridgeLog, LogLevel } from "../log.js";
 import { createLogger } from "./logger.js";
 import { onStopSignals } from "./signals.js";

@@ -3,7 +3,7 @@ import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { BridgeError } from "../errors.js";
 import { LOG_LEVELS, type LogLevel } from "../log.js";
-import type { OutboxSynchronous } from "../outbox.js";
+import type { OutboxSynchronous } from "../outbox/outbox.js";
 import { DEFAULT_LOG_LEVEL } from "./logger.js";
 
 /** Outbox file under the working directory when `--outbox` is not given. */

@@ -1,7 +1,7 @@
 /** `codex-convex run`: one turn, pushed to a Convex deployment. */
 import path from "node:path";
-import { ConvexHttpTransport } from "../convexHttpTransport.js";
-import { run, type RunSummary } from "../run.js";
+import { ConvexHttpTransport } from "../push/convexHttpTransport.js";
+import { run, type RunSummary } from "../jobs/run.js";
 import { LiveOutput } from "./live.js";
 import { logDir, outboxPath, pusherTuning, requireConvexUrl, type WorkOptions } from "./options.js";
 import { signalExitCode } from "./signals.js";

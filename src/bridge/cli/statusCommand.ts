@@ -1,5 +1,5 @@
 /** `codex-convex status`: the outbox's sessions, read from the file (works while a bridge runs). */
-import { outboxStatus, type OutboxStatus } from "../outboxStatus.js";
+import { outboxStatus, type OutboxStatus } from "../outbox/outboxStatus.js";
 import { outboxPath } from "./options.js";
 
 /** Parsed options of `status`. */

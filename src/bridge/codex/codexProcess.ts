@@ -1,0 +1,266 @@
+/**
+ * One running `codex app-server` wired store-first to an outbox session: every
+ * line codex prints is appended (with its seq, and with the job progress it
+ * implies, in one transaction) before the JSON-RPC connection parses or
+ * dispatches it; every line the bridge sends is recorded the same way before
+ * it is written. The process does not own the session: when codex dies, the
+ * supervisor (`jobRunner.ts`) starts another `CodexProcess` on the same session.
+ */
+import { spawnAppServer, type AppServer, type AppServerExit } from "./appServer.js";
+import { holdWhileFull, type BackpressureOptions } from "../jobs/backpressure.js";
+import { BridgeError } from "../errors.js";
+import type { BridgeLog } from "../log.js";
+import type { Outbox } from "../outbox/outbox.js";
+import { observeLines, type JobProgress } from "../jobs/progress.js";
+import {
+  initialize,
+  initialized,
+  threadResume,
+  threadStart,
+  turnStart,
+  type ThreadResumeResponse,
+  type ThreadStartParams,
+  type ThreadStartResponse,
+  type Turn,
+  type UserInput,
+} from "./protocol/index.js";
+import type { IncomingRequest } from "./rpc.js";
+import type { RotatingLog } from "./stderrLog.js";
+
+/** How long `initialize`, `thread/start`, `thread/resume` and `turn/start` may take to answer, in ms. */
+export const CODEX_REQUEST_TIMEOUT_MS = 60_000;
+
+/** The name and version the bridge reports to codex in `initialize`. */
+export const CLIENT_INFO = { name: "codex_convex", title: "codex-convex bridge", version: "0.1.0" } as const;
+
+/** Bytes of codex's stderr tail kept in a `bridge/codexExited` record. */
+export const EXIT_RECORD_STDERR_BYTES = 2_048;
+
+/** Shared, persisted job progress: read before each store, replaced after (see `progress.ts`). */
+export type ProgressCell = { get(): JobProgress; set(next: JobProgress): void };
+
+/** Options of {@link CodexProcess.start}. */
+export type CodexProcessOptions = {
+  /** The native codex binary. */
+  binaryPath: string;
+  /** Working directory of codex. */
+  cwd: string;
+  /** Environment of codex (complete, not merged); default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Extra `codex app-server` arguments. */
+  codexArgs?: string[];
+  outbox: Outbox;
+  /** The outbox session every line goes to (claimed by the caller). */
+  sessionId: string;
+  progress: ProgressCell;
+  /** Called after each store (the pusher's `kick`). */
+  onStored?: () => void;
+  /** Where codex's stderr goes; default: drained, only its tail kept. */
+  stderrLog?: RotatingLog;
+  /** Answers server requests; default {@link declineServerRequest}. */
+  onServerRequest?: (request: IncomingRequest, codex: CodexProcess) => void;
+  /** When to stop reading codex while the outbox is nearly full; see `backpressure.ts`. */
+  backpressure?: BackpressureOptions;
+  log?: BridgeLog;
+};
+
+/** Approval requests of codex 0.169 and the answer that declines each. */
+const DECLINE: Record<string, unknown> = {
+  "item/commandExecution/requestApproval": { decision: "decline" },
+  "item/fileChange/requestApproval": { decision: "decline" },
+  execCommandApproval: { decision: "denied" },
+  applyPatchApproval: { decision: "denied" },
+};
+
+/** A running codex app-server bound to one outbox session. */
+export class CodexProcess {
+  private reading = true;
+  private closeError: Error | undefined;
+  private readonly closed: Promise<Error | undefined>;
+  private resolveClosed!: (error: Error | undefined) => void;
+  private readonly listeners = new Set<(method: string, params: unknown) => void>();
+  private server!: AppServer;
+
+  private constructor(private readonly options: CodexProcessOptions) {
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+  }
+
+  /**
+   * Spawns codex with the store-first hooks and sends `initialize`.
+   * @throws BridgeError `CODEX_SPAWN_FAILED` when codex cannot start;
+   *   `RPC_ERROR`/`RPC_TIMEOUT`/`RPC_CLOSED` when `initialize` fails.
+   */
+  static async start(options: CodexProcessOptions): Promise<CodexProcess> {
+    const codex = new CodexProcess(options);
+    await codex.spawn();
+    return codex;
+  }
+
+  /** The process id of codex. */
+  get pid(): number | undefined {
+    return this.server.child.pid;
+  }
+
+  /** Resolves when codex exited and all of its stdout was read (and stored). Never rejects. */
+  get exited(): Promise<AppServerExit> {
+    return this.server.exited;
+  }
+
+  /** The last bytes codex wrote to stderr. */
+  stderrTail(): string {
+    return this.server.stderrTail();
+  }
+
+  /** Starts a thread (`thread/start`). @throws BridgeError `RPC_ERROR`/`RPC_TIMEOUT`/`RPC_CLOSED`. */
+  startThread(params: ThreadStartParams): Promise<ThreadStartResponse> {
+    return this.server.connection.request(threadStart, params);
+  }
+
+  /** Reopens a stored thread (`thread/resume`). @throws BridgeError `RPC_ERROR` (e.g. no rollout), `RPC_TIMEOUT`, `RPC_CLOSED`. */
+  resumeThread(threadId: string, cwd: string): Promise<ThreadResumeResponse> {
+    return this.server.connection.request(threadResume, { threadId, cwd, excludeTurns: true });
+  }
+
+  /**
+   * Starts a turn with a text prompt and resolves when codex reports
+   * `turn/completed` for it.
+   * @returns the completed turn (status completed, interrupted or failed).
+   * @throws BridgeError `CODEX_EXITED` when codex exits first (after all its
+   *   output was stored); `RPC_CLOSED` when the bridge stopped reading (its
+   *   cause says why, e.g. `OUTBOX_FULL`); `RPC_ERROR` when `turn/start` is refused.
+   */
+  async runTurn(threadId: string, prompt: string): Promise<Turn> {
+    let turnId: string | undefined;
+    const early = new Map<string, Turn>();
+    let resolveCompleted!: (turn: Turn) => void;
+    const completed = new Promise<Turn>((resolve) => (resolveCompleted = resolve));
+    const listener = (method: string, params: unknown) => {
+      const p = params as { threadId?: string; turn?: Turn };
+      if (method !== "turn/completed" || p.threadId !== threadId || !p.turn) return;
+      if (turnId === undefined) early.set(p.turn.id, p.turn);
+      else if (p.turn.id === turnId) resolveCompleted(p.turn);
+    };
+    this.listeners.add(listener);
+    try {
+      const input: UserInput[] = [{ type: "text", text: prompt, text_elements: [] }];
+      const started = await this.server.connection.request(turnStart, { threadId, input });
+      turnId = started.turn.id;
+      const done = early.get(turnId);
+      if (done) return done;
+      const exited = this.server.exited.then((exit) => {
+        throw this.exitError(exit, `before turn ${turnId} completed`);
+      });
+      const closed = this.closed.then((error) => {
+        throw new BridgeError("RPC_CLOSED", `Stopped reading codex before turn ${turnId} completed: ${error?.message ?? "stream ended"}.`, {
+          cause: error,
+        });
+      });
+      return await Promise.race([completed, exited, closed]);
+    } finally {
+      this.listeners.delete(listener);
+    }
+  }
+
+  /**
+   * Stops reading codex (nothing it prints after this is stored or acted on),
+   * then stops it: stdin closed, SIGTERM, SIGKILL, `graceMs` apart.
+   * @param reason - Why; becomes the close error of pending requests.
+   */
+  async stop(reason: string, graceMs?: number): Promise<AppServerExit> {
+    this.stopReading(new BridgeError("CODEX_EXITED", reason));
+    return this.server.shutdown(graceMs);
+  }
+
+  /** Shuts codex down politely, still storing what it prints until it exits. */
+  shutdown(graceMs?: number): Promise<AppServerExit> {
+    return this.server.shutdown(graceMs);
+  }
+
+  /** An error for codex's exit, with its stderr tail. */
+  exitError(exit: AppServerExit, when: string): BridgeError {
+    return new BridgeError(
+      "CODEX_EXITED",
+      `codex exited (code ${exit.code}, signal ${exit.signal}) ${when}. ` +
+        `Its stderr ended with: ${this.stderrTail().slice(-500).trim() || "(nothing)"}`,
+    );
+  }
+
+  private stopReading(error: Error): void {
+    if (!this.reading) return;
+    this.reading = false;
+    this.server.connection.close(error);
+    this.server.child.stdout.resume(); // discard the rest, so the exit is still observed
+  }
+
+  private async spawn(): Promise<void> {
+    const { outbox, sessionId, progress } = this.options;
+    const store = (lines: string[], origin: "codex" | "bridge") => {
+      if (!this.reading) throw this.closeError ?? new BridgeError("CODEX_EXITED", "The bridge stopped reading codex.");
+      const receivedAt = Date.now();
+      const next = origin === "codex" ? observeLines(progress.get(), lines) : null;
+      const meta = next ? { progress: next, ...(next.threadId ? { threadId: next.threadId } : {}) } : undefined;
+      outbox.append(sessionId, lines.map((line) => ({ origin, line, receivedAt })), { meta });
+      if (next) progress.set(next);
+      this.options.onStored?.();
+    };
+    this.server = await spawnAppServer({
+      binaryPath: this.options.binaryPath,
+      cwd: this.options.cwd,
+      env: this.options.env,
+      args: this.options.codexArgs,
+      onStderr: this.options.stderrLog ? (chunk) => this.options.stderrLog?.write(chunk) : undefined,
+      rpc: {
+        defaultTimeoutMs: CODEX_REQUEST_TIMEOUT_MS,
+        onRawLines: (lines) => {
+          store(lines, "codex");
+          holdWhileFull(this.server.child.stdout, outbox, this.options.backpressure, this.options.log);
+        },
+        onSentLine: (line) => store([line], "bridge"),
+        onOversizeLine: (report) =>
+          store([JSON.stringify({ method: "bridge/lineTooLong", params: { ...report } })], "bridge"),
+        onNotification: (method, params) => {
+          for (const listener of this.listeners) listener(method, params);
+        },
+        onServerRequest: (request) => (this.options.onServerRequest ?? declineServerRequest)(request, this),
+        onClose: (error) => {
+          this.closeError = error;
+          this.resolveClosed(error);
+        },
+      },
+    });
+    void this.server.exited.then((exit) => this.recordExit(exit));
+    await this.server.connection.request(initialize, { clientInfo: CLIENT_INFO, capabilities: null });
+    this.server.connection.notify(initialized, undefined);
+  }
+
+  /** Records codex's exit in the outbox, so Convex learns of it too. */
+  private recordExit(exit: AppServerExit): void {
+    const line = JSON.stringify({
+      method: "bridge/codexExited",
+      params: { code: exit.code, signal: exit.signal, stderrTail: this.stderrTail().slice(-EXIT_RECORD_STDERR_BYTES) },
+    });
+    try {
+      this.options.outbox.append(this.options.sessionId, [{ origin: "bridge", line }], { ignoreCap: true });
+      this.options.onStored?.();
+    } catch (error) {
+      this.options.log?.warn(`could not record codex's exit in the outbox: ${(error as Error).message}`);
+    }
+  }
+
+  /** Answers a server request. */
+  respond(request: IncomingRequest, result: unknown): void {
+    this.server.connection.respond(request.id, result);
+  }
+
+  /** Answers a server request with a JSON-RPC error. */
+  respondError(request: IncomingRequest, code: number, message: string): void {
+    this.server.connection.respondError(request.id, { code, message });
+  }
+}
+
+/** Declines approvals and refuses other server requests, so codex never waits on a bridge that cannot ask anyone. */
+export function declineServerRequest(request: IncomingRequest, codex: CodexProcess): void {
+  const answer = DECLINE[request.method];
+  if (answer !== undefined) codex.respond(request, answer);
+  else codex.respondError(request, -32601, `codex-convex cannot answer ${request.method} in this mode.`);
+}

@@ -1,0 +1,6 @@
+/** The codex app-server side: finding and spawning the binary, JSONL framing, JSON-RPC, the protocol types, stderr logs. */
+export { CODEX_BIN_ENV, codexVersion, findCodexBinary } from "./codexBinary.js";
+export type { CodexBinary, CodexBinarySource, FindCodexBinaryOptions } from "./codexBinary.js";
+export { CodexProcess, declineServerRequest } from "./codexProcess.js";
+export type { CodexProcessOptions, ProgressCell } from "./codexProcess.js";
+export { RotatingLog } from "./stderrLog.js";

@@ -1,0 +1,299 @@
+/**
+ * `codex-convex bridge`: one process, many threads. Each job (see `jobs.ts`)
+ * runs in its own codex process on its own outbox session, with its own seq
+ * stream and its own pusher, so a slow or failing thread never holds up the
+ * others; at most `maxConcurrentJobs` run at once, the rest wait their turn.
+ *
+ * On start the bridge adopts what an earlier bridge left behind: every session
+ * of the outbox with events Convex has not acknowledged, or with a turn that
+ * was running when its process died, is claimed, its cut-off turn recorded
+ * failed, and its pusher started (`ensureSession`, then from `ackedSeq`). A job
+ * given again by id continues its session and thread where it stopped.
+ */
+import os from "node:os";
+import { BridgeError, isBridgeError } from "../errors.js";
+import { checkContinuation, type Job } from "./jobs.js";
+import { JobRunner, type JobResult, type JobRunnerOptions } from "./jobRunner.js";
+import { SILENT_LOG, type BridgeLog } from "../log.js";
+import type { Outbox } from "../outbox/outbox.js";
+import { readProgress } from "./progress.js";
+import type { BackpressureOptions } from "./backpressure.js";
+import { SessionHandle, type PusherTuning } from "./sessionHandle.js";
+import type { IngestTransport } from "../push/transport.js";
+
+/** Jobs run at once by default (each is one codex process). */
+export const DEFAULT_MAX_CONCURRENT_JOBS = 4;
+
+/** How long the bridge waits for Convex after its jobs are done, before exiting, in ms. */
+export const DONE_FLUSH_TIMEOUT_MS = 30_000;
+
+/** How long a stopping bridge (SIGINT/SIGTERM) waits for Convex before exiting, in ms. */
+export const SHUTDOWN_FLUSH_TIMEOUT_MS = 10_000;
+
+/** Options of {@link Bridge}. */
+export type BridgeOptions = {
+  /** The open outbox (the caller closes it after {@link Bridge.run}). */
+  outbox: Outbox;
+  transport: IngestTransport;
+  binaryPath: string;
+  /** Reported to Convex with `ensureSession`. */
+  codexVersion?: string;
+  codexEnv?: NodeJS.ProcessEnv;
+  codexArgs?: string[];
+  /** Directory of codex's rotated stderr logs; default: not kept. */
+  logDir?: string;
+  /** The work; an async iterable (stdin) is read as it arrives. */
+  jobs: Iterable<Job> | AsyncIterable<Job>;
+  /** Default {@link DEFAULT_MAX_CONCURRENT_JOBS}. */
+  maxConcurrentJobs?: number;
+  /** Adopt sessions an earlier bridge left behind; default true. */
+  resumeLeftovers?: boolean;
+  /** Keep running after the jobs are done, until {@link Bridge.stop}; default false. */
+  keepAlive?: boolean;
+  /** Wait for Convex after the jobs, in ms; default {@link DONE_FLUSH_TIMEOUT_MS}. */
+  flushTimeoutMs?: number;
+  /** Wait for Convex when stopped, in ms; default {@link SHUTDOWN_FLUSH_TIMEOUT_MS}. */
+  shutdownFlushTimeoutMs?: number;
+  pusher?: PusherTuning;
+  backpressure?: BackpressureOptions;
+  /** Codex supervision limits. */
+  supervision?: Pick<JobRunnerOptions, "maxCodexRestarts" | "maxTurnAttempts" | "restartDelayMs">;
+  log?: BridgeLog;
+};
+
+/** One session at the end of a bridge run. */
+export type SessionSummary = {
+  sessionId: string;
+  jobId: string | null;
+  lastSeq: number;
+  ackedSeq: number;
+  /** `ingestSafe` calls answered in this run. */
+  pushes: number;
+  drained: boolean;
+};
+
+/** What a bridge run did. */
+export type BridgeSummary = {
+  jobs: JobResult[];
+  sessions: SessionSummary[];
+  /** True when Convex acknowledged every event of every session this run touched. */
+  drained: boolean;
+  /** The stop reason, when stopped before the work was done. */
+  stoppedBy: string | null;
+  durationMs: number;
+};
+
+/** A point-in-time view for status lines. */
+export type BridgeSnapshot = {
+  jobs: Array<{ id: string; state: JobResult["state"]; nextPrompt: number; prompts: number; codexPid: number | undefined }>;
+  sessions: Array<{ sessionId: string; lastSeq: number; ackedSeq: number; lastError: string | null; lastPushAt: number | null }>;
+};
+
+/** Runs jobs and drains sessions; see the module comment. */
+export class Bridge {
+  private readonly handles = new Map<string, SessionHandle>();
+  private readonly runners = new Map<string, { runner: JobRunner; job: Job }>();
+  private readonly results: JobResult[] = [];
+  private readonly jobRuns = new Set<Promise<void>>();
+  private readonly waiting: Array<() => void> = [];
+  private active = 0;
+  private stopReason: string | null = null;
+  private resolveStop!: () => void;
+  private readonly stopped = new Promise<void>((resolve) => (this.resolveStop = resolve));
+  private readonly log: BridgeLog;
+
+  constructor(private readonly options: BridgeOptions) {
+    this.log = options.log ?? SILENT_LOG;
+  }
+
+  /**
+   * Adopts leftovers, runs every job, then waits (bounded) for Convex to
+   * acknowledge everything. Never rejects for a job's failure: see each
+   * {@link JobResult}. Resolves early (after a bounded flush) when stopped.
+   * @throws the error of the job source (e.g. an unreadable jobs file), after
+   *   stopping the jobs and flushing (bounded) what they stored.
+   */
+  async run(): Promise<BridgeSummary> {
+    const started = Date.now();
+    let failure: unknown = null;
+    try {
+      if (this.options.resumeLeftovers ?? true) this.adoptLeftovers();
+      await Promise.race([this.consumeJobs(), this.stopped]);
+      if (this.options.keepAlive) await this.stopped;
+    } catch (error) {
+      failure = error;
+    } finally {
+      await Promise.all([...this.runners.values()].map(({ runner }) => runner.stop(this.stopReason ?? "the bridge is exiting")));
+      await Promise.all(this.jobRuns);
+    }
+    const timeout = this.stopReason === null
+      ? (this.options.flushTimeoutMs ?? DONE_FLUSH_TIMEOUT_MS)
+      : (this.options.shutdownFlushTimeoutMs ?? SHUTDOWN_FLUSH_TIMEOUT_MS);
+    const sessions = await Promise.all([...this.handles.values()].map((handle) => this.closeHandle(handle, timeout)));
+    if (failure !== null) throw failure;
+    return {
+      jobs: [...this.results],
+      sessions,
+      drained: sessions.every((s) => s.drained),
+      stoppedBy: this.stopReason,
+      durationMs: Date.now() - started,
+    };
+  }
+
+  /**
+   * Stops: no new jobs, every running job stops reading codex, stops it and
+   * records its running turn failed; then {@link Bridge.run} flushes for at
+   * most `shutdownFlushTimeoutMs` and resolves.
+   * @param reason - e.g. `"SIGTERM"`; stored in the failed turns' reason.
+   */
+  stop(reason: string): void {
+    if (this.stopReason !== null) return;
+    this.stopReason = reason;
+    this.log.info(`stopping (${reason}): no new turns; flushing the outbox`);
+    for (const wake of this.waiting.splice(0)) wake();
+    this.resolveStop();
+    for (const { runner } of this.runners.values()) void runner.stop(`the bridge was stopped (${reason})`);
+  }
+
+  /** What runs now, for a status line. */
+  snapshot(): BridgeSnapshot {
+    const jobs = [...this.runners.values()].map(({ runner, job }) => {
+      const handle = this.handles.get(runner.sessionId);
+      return { id: job.id, state: runner.state, nextPrompt: handle?.get().nextPrompt ?? 0, prompts: job.prompts.length, codexPid: runner.codexPid };
+    });
+    const sessions = [...this.handles.values()].map((handle) => {
+      const record = this.options.outbox.session(handle.sessionId);
+      return { sessionId: handle.sessionId, lastSeq: record.lastSeq, ackedSeq: record.ackedSeq, lastError: record.lastError, lastPushAt: record.lastPushAt };
+    });
+    return { jobs, sessions };
+  }
+
+  /** Claims every session left with unpushed events or a cut-off turn, and starts draining it. */
+  private adoptLeftovers(): void {
+    const { outbox } = this.options;
+    for (const record of outbox.sessions()) {
+      const progress = readProgress(record.meta);
+      const cutOff = progress.activeTurn !== null || progress.sentPrompt !== null;
+      if (record.lastSeq <= record.ackedSeq && !cutOff) continue;
+      try {
+        const handle = this.openHandle(record.sessionId);
+        const turn = handle.recordTurnFailed(
+          `the bridge process that ran this turn${record.ownerPid ? ` (pid ${record.ownerPid})` : ""} ended before the turn completed`,
+          { countAttempt: false },
+        );
+        this.log.info(
+          `adopted session ${record.sessionId.slice(0, 8)}${record.jobId ? ` (job ${record.jobId})` : ""}: ` +
+            `${record.lastSeq - record.ackedSeq} event(s) to push${turn ? `, turn ${turn.turnId} recorded failed` : ""}`,
+        );
+      } catch (error) {
+        if (!isBridgeError(error, "SESSION_LOCKED")) throw error;
+        this.log.info(`session ${record.sessionId.slice(0, 8)} is run by another live bridge; leaving it alone`);
+      }
+    }
+  }
+
+  private openHandle(sessionId: string): SessionHandle {
+    let handle = this.handles.get(sessionId);
+    if (!handle) {
+      const { outbox, transport, pusher, log } = this.options;
+      handle = SessionHandle.open({ outbox, transport, sessionId, pusher, log });
+      this.handles.set(sessionId, handle);
+    }
+    return handle;
+  }
+
+  private async consumeJobs(): Promise<void> {
+    for await (const job of this.options.jobs) {
+      if (this.stopReason !== null) break;
+      await this.slot();
+      if (this.stopReason !== null) break;
+      const run = this.runJob(job).finally(() => {
+        this.release();
+        this.jobRuns.delete(run);
+      });
+      this.jobRuns.add(run);
+    }
+    await Promise.all(this.jobRuns);
+  }
+
+  private async runJob(job: Job): Promise<void> {
+    const { outbox } = this.options;
+    let sessionId: string | undefined;
+    try {
+      if (this.runners.get(job.id)?.runner.state === "running") {
+        throw new BridgeError("INVALID_ARGUMENT", `Job ${job.id} is already running in this bridge; give the new one another id.`);
+      }
+      const existing = outbox.sessionOfJob(job.id);
+      if (existing) {
+        const progress = readProgress(existing.meta);
+        const stored = Array.isArray(existing.meta.prompts) ? (existing.meta.prompts as string[]) : [];
+        checkContinuation(job, stored, progress.nextPrompt);
+        sessionId = existing.sessionId;
+        if (progress.nextPrompt >= job.prompts.length) {
+          this.log.info(`job ${job.id}: already done in session ${sessionId.slice(0, 8)}; skipping`);
+          this.results.push({ jobId: job.id, sessionId, threadId: progress.threadId, state: "skipped", turns: [], codexRestarts: 0, error: null, errorCode: null });
+          return;
+        }
+      }
+      sessionId ??= outbox.createSession(
+        { cwd: job.cwd, codexVersion: this.options.codexVersion, hostname: os.hostname() },
+        { jobId: job.id },
+      );
+      const handle = this.openHandle(sessionId);
+      outbox.updateSessionMeta(sessionId, { prompts: job.prompts, cwd: job.cwd });
+      if (handle.get().done) handle.update({ done: false });
+      const runner = new JobRunner({
+        job,
+        handle,
+        binaryPath: this.options.binaryPath,
+        codexEnv: this.options.codexEnv,
+        codexArgs: this.options.codexArgs,
+        logDir: this.options.logDir,
+        backpressure: this.options.backpressure,
+        log: this.log,
+        ...this.options.supervision,
+      });
+      this.runners.set(job.id, { runner, job });
+      this.log.info(`job ${job.id}: session ${sessionId.slice(0, 8)}, prompt ${handle.get().nextPrompt + 1}/${job.prompts.length}`);
+      if (this.stopReason !== null) void runner.stop(`the bridge was stopped (${this.stopReason})`);
+      this.results.push(await runner.run());
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.log.error(`job ${job.id}: ${message}`);
+      const errorCode = error instanceof BridgeError ? error.code : null;
+      this.results.push({ jobId: job.id, sessionId: sessionId ?? "", threadId: null, state: "failed", turns: [], codexRestarts: 0, error: message, errorCode });
+    }
+  }
+
+  private async closeHandle(handle: SessionHandle, timeoutMs: number): Promise<SessionSummary> {
+    const { outbox } = this.options;
+    const done = handle.get().done;
+    let flushed = false;
+    try {
+      flushed = (await handle.close(timeoutMs, done)).drained;
+    } catch (error) {
+      this.log.error(`session ${handle.sessionId.slice(0, 8)}: ${(error as Error).message}`);
+    }
+    const record = outbox.session(handle.sessionId);
+    return {
+      sessionId: handle.sessionId,
+      jobId: record.jobId,
+      lastSeq: record.lastSeq,
+      ackedSeq: record.ackedSeq,
+      pushes: handle.pusher.stats().pushes,
+      drained: flushed && record.ackedSeq >= record.lastSeq,
+    };
+  }
+
+  /** Waits for a free job slot (or stop). */
+  private async slot(): Promise<void> {
+    const max = Math.max(1, this.options.maxConcurrentJobs ?? DEFAULT_MAX_CONCURRENT_JOBS);
+    while (this.active >= max && this.stopReason === null) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active += 1;
+  }
+
+  private release(): void {
+    this.active -= 1;
+    this.waiting.shift()?.();
+  }
+}
