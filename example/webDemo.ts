@@ -3,9 +3,10 @@
  *
  * Real: the `codex app-server` binary, the bridge with its production HTTP
  * transport (`ConvexHttpClient`), the component, the host functions, the React
- * hooks and page. Local stand-ins: the model (scripted, slowed so streaming is
- * visible), the Convex deployment (convex-test behind a loopback HTTP
- * endpoint) and the page's client (polls that endpoint instead of a websocket).
+ * hooks and page, and the page's `ConvexReactClient`. Local stand-ins: the
+ * model (scripted, slowed so streaming is visible) and the Convex deployment
+ * (convex-test behind one loopback URL that answers the HTTP API and the
+ * WebSocket sync protocol, test/stand-ins/convexSyncStandIn.ts).
  *
  * Without flags it serves the page until Ctrl-C. `--screenshot DIR` instead
  * opens Debian's Chromium headless (playwright-core), saves `streaming.png`
@@ -22,14 +23,15 @@ import { ConvexHttpTransport } from "../src/bridge/push/convexHttpTransport.js";
 import { run } from "../src/bridge/jobs/run.js";
 import { makeCodexHome } from "../test/stand-ins/codex-home.js";
 import { createConvexApp } from "../test/stand-ins/convexApp.js";
-import { startConvexHttpStandIn } from "../test/stand-ins/convexHttpStandIn.js";
+import { standInJwt, startConvexSyncStandIn } from "../test/stand-ins/convexSyncStandIn.js";
 import { startScriptedModel } from "../test/stand-ins/model-server.js";
 
 /** Debian's Chromium; the demo never downloads a browser. */
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 /** Pause between two SSE events of the scripted model, in ms, so the page shows streaming. */
 const EVENT_DELAY_MS = 120;
-const TOKEN = "demo-user";
+/** The demo user, as an unsigned JWT the stand-in accepts (the page's client reads its expiry). */
+const TOKEN = standInJwt("demo-user");
 const ANSWER =
   "Every line codex printed went to the SQLite outbox first, then to Convex in batches; " +
   "this page merges the durable messages with the live deltas as they arrive.";
@@ -49,7 +51,7 @@ async function main(): Promise<void> {
   });
   const home = await makeCodexHome({ modelUrl: model.url });
   const work = await mkdtemp(path.join(os.tmpdir(), "codex-convex-web-"));
-  const convex = await startConvexHttpStandIn(createConvexApp());
+  const convex = await startConvexSyncStandIn(createConvexApp());
   // A production build of the page, served statically: what a host would deploy.
   const configFile = path.join(path.dirname(fileURLToPath(import.meta.url)), "web", "vite.config.ts");
   const outDir = path.join(work, "web-dist");

@@ -1,12 +1,12 @@
 /**
- * Which Convex client the page uses:
- * - `VITE_CONVEX_URL` set at build time: a real `ConvexReactClient` (websocket
- *   sync), authenticated with `?token=` or `VITE_CODEX_CONVEX_AUTH_TOKEN`;
- * - else `?standIn=<url>`: the local test stand-in that polls the loopback
- *   HTTP stand-in (`npm run demo:web`), since no Convex backend runs offline.
+ * The page's Convex client: always the real `ConvexReactClient` (WebSocket
+ * sync), pointed at
+ * - `VITE_CONVEX_URL` when set at build time (a Convex deployment), or else
+ * - `?standIn=<url>`: the local sync-protocol stand-in of `npm run demo:web`
+ *   (test/stand-ins/convexSyncStandIn.ts), since no Convex backend runs offline.
+ * It signs in with `?token=` or `VITE_CODEX_CONVEX_AUTH_TOKEN` when given.
  */
 import { ConvexReactClient } from "convex/react";
-import { PollingConvexClient } from "../../test/stand-ins/pollingConvexClient.js";
 
 export type PageClient = { client: ConvexReactClient; description: string };
 
@@ -15,16 +15,15 @@ export function createClient(location: Location): PageClient {
   const params = new URLSearchParams(location.search);
   const token = params.get("token") ?? import.meta.env.VITE_CODEX_CONVEX_AUTH_TOKEN;
   const deployment = import.meta.env.VITE_CONVEX_URL as string | undefined;
-  if (deployment) {
-    const client = new ConvexReactClient(deployment);
-    if (token) client.setAuth(async () => token);
-    return { client, description: `Convex deployment ${deployment}` };
-  }
   const standIn = params.get("standIn");
-  if (standIn) {
-    // The stand-in implements the part of ConvexReactClient that convex/react's hooks call.
-    const client = new PollingConvexClient(standIn, { authToken: token ?? undefined }) as unknown as ConvexReactClient;
-    return { client, description: `local Convex stand-in at ${standIn} (polling)` };
+  const url = deployment ?? standIn;
+  if (!url) {
+    throw new Error("No Convex: build with VITE_CONVEX_URL, or open the page with ?standIn=<url> (npm run demo:web).");
   }
-  throw new Error("No Convex: build with VITE_CONVEX_URL, or open the page with ?standIn=<url> (npm run demo:web).");
+  const client = new ConvexReactClient(url);
+  if (token) client.setAuth(async () => token);
+  return {
+    client,
+    description: deployment ? `Convex deployment ${deployment}` : `local Convex stand-in at ${url} (sync protocol)`,
+  };
 }
