@@ -11,19 +11,22 @@ import { api } from "../../example/convex/_generated/api.js";
 import { ConvexHttpTransport } from "../../src/bridge/push/convexHttpTransport.js";
 import { errorCode } from "../../src/shared/errors.js";
 import { threadStarted, toEvents } from "../support/events.js";
-import { createConvexApp } from "./convexApp.js";
+import { createConvexApp, type ConvexApp } from "./convexApp.js";
 import { identityFromToken, standInJwt, startConvexSyncStandIn, type ConvexSyncStandIn } from "./convexSyncStandIn.js";
+import { ConvexTestTransport } from "./convexTestTransport.js";
 import { watchQuery } from "./watchQuery.js";
 
 const THREADS = { paginationOpts: { numItems: 20, cursor: null } };
 /** A token the test's verifier refuses, as a deployment refuses an expired or forged one. */
 const REJECTED_TOKEN = "rejected-token";
 
+let t: ConvexApp;
 let standIn: ConvexSyncStandIn;
 let clients: ConvexClient[] = [];
 
 beforeEach(async () => {
-  standIn = await startConvexSyncStandIn(createConvexApp(), {
+  t = createConvexApp();
+  standIn = await startConvexSyncStandIn(t, {
     rescanMs: 0,
     verifyToken: (token) => (token === REJECTED_TOKEN ? null : identityFromToken(token)),
   });
@@ -82,6 +85,24 @@ describe("subscriptions", () => {
     expect(page.page[0]?.threadId).toBe("thread-after-drop");
     expect(standIn.connections()).toBe(1);
   });
+
+  test("writes made on the app directly reach subscribers at recordWrite(), or at the next rescan", async () => {
+    const alice = { subject: "alice", tokenIdentifier: "local|alice" };
+    const threads = watchQuery(client("alice"), api.codex.listThreads, THREADS);
+    await threads.next((r) => r.page.length === 0);
+    const direct = new ConvexTestTransport(t, alice);
+    await direct.ensureSession({ sessionId: "direct" });
+    await direct.ingestSafe({ sessionId: "direct", events: toEvents([threadStarted("thread-direct")]) });
+    await standIn.recordWrite();
+    expect((await threads.next((r) => r.page.length === 1)).page[0]?.threadId).toBe("thread-direct");
+
+    await standIn.close();
+    standIn = await startConvexSyncStandIn(t, { rescanMs: 50 });
+    const rescanned = watchQuery(client("alice"), api.codex.listThreads, THREADS);
+    await rescanned.next((r) => r.page.length === 1);
+    await direct.ingestSafe({ sessionId: "direct", events: toEvents([threadStarted("thread-later")], 2) });
+    expect((await rescanned.next((r) => r.page.length === 2)).page.map((thread) => thread.threadId)).toContain("thread-later");
+  });
 });
 
 describe("mutations", () => {
@@ -95,6 +116,32 @@ describe("mutations", () => {
     expect(result).toMatchObject({ ackedSeq: 1, applied: 1, duplicates: 0 });
     // The client resolves a mutation only after a transition at or past its timestamp.
     expect(threads.current()?.page.map((t) => t.threadId)).toEqual(["thread-ws"]);
+  });
+
+  test("an optimistic update shows at once, then gives way to the server's result, never both", async () => {
+    const convex = client("alice");
+    const threads = watchQuery(convex, api.codex.listThreads, THREADS);
+    await threads.next((r) => r.page.length === 0);
+    await convex.mutation(api.codex.ensureSession, { sessionId: "s1" });
+    const shown: string[][] = [];
+    convex.onUpdate(api.codex.listThreads, THREADS, (r) => shown.push(r.page.map((thread) => thread.threadId)));
+
+    const pending = convex.mutation(
+      api.codex.ingestSafe,
+      { sessionId: "s1", events: toEvents([threadStarted("thread-real")]) },
+      {
+        optimisticUpdate: (store) => {
+          const current = store.getQuery(api.codex.listThreads, THREADS);
+          if (!current) return;
+          const optimistic = { ...current.page[0], threadId: "thread-optimistic" } as (typeof current.page)[number];
+          store.setQuery(api.codex.listThreads, THREADS, { ...current, page: [optimistic, ...current.page] });
+        },
+      },
+    );
+    expect(threads.current()?.page.map((thread) => thread.threadId)).toEqual(["thread-optimistic"]);
+    await pending;
+    expect(threads.current()?.page.map((thread) => thread.threadId)).toEqual(["thread-real"]);
+    expect(shown.filter((ids) => ids.length > 1)).toEqual([]);
   });
 
   test("a thrown ConvexError reaches the caller with its data; signed out, the host's functions say UNAUTHENTICATED", async () => {
