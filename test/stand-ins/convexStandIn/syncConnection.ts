@@ -10,9 +10,9 @@
  * no mutation answered here waits for that clock value). A mutation's answer
  * goes out before the Transition that reflects it, as the client needs.
  */
-import type { JSONValue } from "convex/values";
 import WebSocket from "ws";
 import type { CallCounts } from "./httpApi.js";
+import { COMPONENT_CALL_REFUSED, QuerySet, QuerySetError } from "./querySet.js";
 import type { MutationAnswer, RememberedMutations } from "./rememberedMutations.js";
 import type { StandInIdentity, TokenVerifier } from "./standInAuth.js";
 import type { Outcome, StandInDeployment } from "./standInDeployment.js";
@@ -22,22 +22,12 @@ import {
   parseClientMessage,
   type ClientMessage,
   type ServerMessage,
-  type StateModification,
 } from "./syncProtocol.js";
 
-/** Queries one connection may subscribe to at once (each reruns after every write). */
-export const MAX_QUERIES_PER_CONNECTION = 1_000;
 /** Pause between two Pings, in ms (a Convex deployment pings every 15 s; the client gives up after 60 s of silence). */
 export const PING_INTERVAL_MS = 15_000;
 /** WebSocket close code after a FatalError: the client broke the protocol. */
 const CLOSE_PROTOCOL_ERROR = 1008;
-
-/** The answer for functions of mounted components, which only admin auth may call. */
-const COMPONENT_CALL_REFUSED: Outcome = {
-  success: false,
-  errorMessage: "Calling a component's functions directly needs admin auth, which the stand-in does not have.",
-  logLines: [],
-};
 
 export type SyncConnectionContext = {
   deployment: StandInDeployment;
@@ -45,8 +35,6 @@ export type SyncConnectionContext = {
   calls: CallCounts;
   mutations: RememberedMutations;
 };
-
-type Subscription = { udfPath: string; args: JSONValue[]; componentPath: string | undefined; lastSent?: string };
 
 /** A client broke the protocol; the connection answers FatalError and closes. */
 class ProtocolError extends Error {}
@@ -56,8 +44,7 @@ export class SyncConnection {
   private querySetVersion = 0;
   private identityVersion = 0;
   private identity: StandInIdentity | null = null;
-  private readonly queries = new Map<number, Subscription>();
-  private removed: number[] = [];
+  private readonly queries = new QuerySet();
   private sent = { querySet: 0, identity: 0, ts: 0n };
   /** Highest clock value of a mutation answered on this connection. */
   private awaitedTs = 0n;
@@ -115,7 +102,7 @@ export class SyncConnection {
   }
 
   private fatal(error: unknown): void {
-    const reason = error instanceof ProtocolError ? error.message : `stand-in failure: ${String(error)}`;
+    const reason = error instanceof ProtocolError || error instanceof QuerySetError ? error.message : `stand-in failure: ${String(error)}`;
     this.send({ type: "FatalError", error: reason });
     this.socket.close(CLOSE_PROTOCOL_ERROR, "FatalError");
     this.dispose();
@@ -168,19 +155,8 @@ export class SyncConnection {
       );
     }
     for (const modification of message.modifications) {
-      if (modification.type === "Add") {
-        if (this.queries.has(modification.queryId)) throw new ProtocolError(`query ${modification.queryId} added twice`);
-        if (this.queries.size >= MAX_QUERIES_PER_CONNECTION) {
-          throw new ProtocolError(`over ${MAX_QUERIES_PER_CONNECTION} queries on one connection; unsubscribe some first`);
-        }
-        const { udfPath, args, componentPath } = modification;
-        this.queries.set(modification.queryId, { udfPath, args, componentPath });
-      } else {
-        if (!this.queries.delete(modification.queryId)) {
-          throw new ProtocolError(`query ${modification.queryId} removed but never added`);
-        }
-        this.removed.push(modification.queryId);
-      }
+      if (modification.type === "Add") this.queries.add(modification);
+      else this.queries.remove(modification.queryId);
     }
     this.querySetVersion = message.newVersion;
     this.scheduleSync();
@@ -253,29 +229,7 @@ export class SyncConnection {
 
   private async sync(): Promise<void> {
     await this.context.deployment.readAtLatest(async (ts) => {
-      const modifications: StateModification[] = this.removed.map((queryId) => ({ type: "QueryRemoved", queryId }));
-      this.removed = [];
-      for (const [queryId, query] of this.queries) {
-        const outcome =
-          query.componentPath === undefined
-            ? await this.context.deployment.run("query", query.udfPath, query.args, this.identity)
-            : COMPONENT_CALL_REFUSED;
-        const serialized = JSON.stringify(outcome);
-        if (serialized === query.lastSent) continue;
-        query.lastSent = serialized;
-        modifications.push(
-          outcome.success
-            ? { type: "QueryUpdated", queryId, value: outcome.value, logLines: [], journal: null }
-            : {
-                type: "QueryFailed",
-                queryId,
-                errorMessage: outcome.errorMessage,
-                logLines: [],
-                ...(outcome.errorData !== undefined ? { errorData: outcome.errorData } : {}),
-                journal: null,
-              },
-        );
-      }
+      const modifications = await this.queries.rerun(this.context.deployment, this.identity);
       const end = { querySet: this.querySetVersion, identity: this.identityVersion, ts };
       const moved =
         modifications.length > 0 ||

@@ -118,6 +118,17 @@ describe("wire", () => {
   });
 });
 
+describe("actions", () => {
+  test("an Action gets an ActionResponse (a failure here: the example app has no actions)", async () => {
+    const raw = await openSocket();
+    connect(raw, "session-a");
+    signIn(raw, "alice");
+    raw.send({ type: "Action", requestId: 3, udfPath: "codex:missingAction", args: [{}] });
+    expect(await raw.next("ActionResponse")).toMatchObject({ requestId: 3, success: false, result: expect.any(String) as string, logLines: [] });
+    expect(standIn.calls.action).toBe(1);
+  });
+});
+
 describe("reconnects", () => {
   test("a mutation resent on a new connection of the same session gets its first answer and runs once", async () => {
     const first = await openSocket();
