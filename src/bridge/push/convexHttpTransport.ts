@@ -8,6 +8,7 @@ import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference, type DefaultFunctionArgs, type FunctionReference } from "convex/server";
 import type { IngestResult, SessionState } from "../../shared/validators.js";
 import { BridgeError } from "../errors.js";
+import { rememberSecret } from "../secrets.js";
 import type { EnsureSessionArgs, IngestArgs, IngestTransport } from "./transport.js";
 
 /** Default name of the host app's mutation wrapping the component's `ensureSession`. */
@@ -27,7 +28,7 @@ export type ConvexHttpTransportOptions = {
   ensureSessionMutation?: string;
   /** Host mutation for `ingestSafe`; default {@link DEFAULT_INGEST_SAFE_MUTATION}. */
   ingestSafeMutation?: string;
-  /** JWT sent as `Authorization: Bearer …`; can be replaced later with {@link ConvexHttpTransport.setAuth}. */
+  /** JWT sent as `Authorization: Bearer …`; can be replaced later with {@link ConvexHttpTransport.setAuth}. Remembered as a secret codex never sees. */
   authToken?: string;
   /** Per-request timeout in ms; default {@link REQUEST_TIMEOUT_MS}. */
   requestTimeoutMs?: number;
@@ -77,7 +78,7 @@ export class ConvexHttpTransport implements IngestTransport {
         { cause: error },
       );
     }
-    if (options.authToken !== undefined) this.client.setAuth(options.authToken);
+    if (options.authToken !== undefined) this.setAuth(options.authToken);
     this.names = {
       ensureSession: options.ensureSessionMutation ?? DEFAULT_ENSURE_SESSION_MUTATION,
       ingestSafe: options.ingestSafeMutation ?? DEFAULT_INGEST_SAFE_MUTATION,
@@ -86,8 +87,13 @@ export class ConvexHttpTransport implements IngestTransport {
     this.ingestSafeRef = makeFunctionReference<"mutation", IngestArgs, IngestResult>(this.names.ingestSafe);
   }
 
-  /** Replaces the auth token (JWT) used for later calls, e.g. after a refresh. */
+  /**
+   * Replaces the auth token (JWT) used for later calls, e.g. after a refresh.
+   * The token is remembered as a secret: codex started after this never sees
+   * it in its environment (see `codex/codexEnv.ts`).
+   */
   setAuth(token: string): void {
+    rememberSecret(token);
     this.client.setAuth(token);
   }
 
