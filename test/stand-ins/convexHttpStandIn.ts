@@ -7,7 +7,9 @@
  *
  * It is not a Convex backend: no websocket sync, no OCC, no document limits.
  * A `Bearer <token>` header becomes the identity `{ subject: token,
- * tokenIdentifier: "local|<token>" }`; no header means signed out.
+ * tokenIdentifier: "local|<token>" }`; no header means signed out. A token
+ * `options.rejectToken` refuses gets HTTP 401 `{"code":"Unauthenticated"}`,
+ * as a deployment answers an expired or invalid JWT.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -60,11 +62,17 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+/** Options of {@link startConvexHttpStandIn}. */
+export type ConvexHttpStandInOptions = {
+  /** Tokens to refuse with HTTP 401, as a deployment refuses an expired JWT; default: none. */
+  rejectToken?: (token: string) => boolean;
+};
+
 /**
  * Starts the stand-in on 127.0.0.1 (random port) in front of `t`.
  * @returns the running stand-in; `close()` stops it.
  */
-export async function startConvexHttpStandIn(t: ConvexApp): Promise<ConvexHttpStandIn> {
+export async function startConvexHttpStandIn(t: ConvexApp, options: ConvexHttpStandInOptions = {}): Promise<ConvexHttpStandIn> {
   const calls = { query: 0, mutation: 0, action: 0 };
   let unreachable = false;
   const server = http.createServer((req, res) => {
@@ -83,6 +91,9 @@ export async function startConvexHttpStandIn(t: ConvexApp): Promise<ConvexHttpSt
         return send(res, 400, { error: `bad request: ${(error as Error).message}` });
       }
       const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+      if (token !== undefined && options.rejectToken?.(token)) {
+        return send(res, 401, { code: "Unauthenticated", message: "Could not verify OIDC token claim: the token expired." });
+      }
       const caller = token ? t.withIdentity({ subject: token, tokenIdentifier: `local|${token}` }) : t;
       const args = jsonToConvex(request.args[0] ?? {}) as Record<string, Value>;
       try {

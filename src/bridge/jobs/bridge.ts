@@ -9,9 +9,14 @@
  * was running when its process died, is claimed, its cut-off turn recorded
  * failed, and its pusher started (`ensureSession`, then from `ackedSeq`). A job
  * given again by id continues its session and thread where it stopped.
+ *
+ * A push failure retrying cannot fix stops that session's pusher (its events
+ * stay in the outbox; see `errors.ts`). When no session could get past it
+ * (`BRIDGE_WIDE_ERROR_CODES`: the token was refused, the device revoked, the
+ * host functions missing), the whole bridge stops as on SIGTERM.
  */
 import os from "node:os";
-import { BridgeError, isBridgeError } from "../errors.js";
+import { adviceFor, BRIDGE_WIDE_ERROR_CODES, BridgeError, isBridgeError } from "../errors.js";
 import { checkContinuation, type Job } from "./jobs.js";
 import { JobRunner, type JobResult, type JobRunnerOptions } from "./jobRunner.js";
 import { SILENT_LOG, type BridgeLog } from "../log.js";
@@ -70,7 +75,12 @@ export type SessionSummary = {
   /** `ingestSafe` calls answered in this run. */
   pushes: number;
   drained: boolean;
+  /** The permanent error pushing stopped on (events kept in the outbox), or null. */
+  pushStopped: PushStop | null;
 };
+
+/** A session's pushing stopped on a permanent error: the code, the message, and what to do. */
+export type PushStop = { code: string; message: string; advice: string };
 
 /** What a bridge run did. */
 export type BridgeSummary = {
@@ -86,7 +96,15 @@ export type BridgeSummary = {
 /** A point-in-time view for status lines. */
 export type BridgeSnapshot = {
   jobs: Array<{ id: string; state: JobResult["state"]; nextPrompt: number; prompts: number; codexPid: number | undefined }>;
-  sessions: Array<{ sessionId: string; lastSeq: number; ackedSeq: number; lastError: string | null; lastPushAt: number | null }>;
+  sessions: Array<{
+    sessionId: string;
+    lastSeq: number;
+    ackedSeq: number;
+    lastError: string | null;
+    lastPushAt: number | null;
+    /** Code of the permanent error pushing stopped on, or null (pushing or retrying). */
+    pushStopped: string | null;
+  }>;
 };
 
 /** Runs jobs and drains sessions; see the module comment. */
@@ -163,7 +181,14 @@ export class Bridge {
     });
     const sessions = [...this.handles.values()].map((handle) => {
       const record = this.options.outbox.session(handle.sessionId);
-      return { sessionId: handle.sessionId, lastSeq: record.lastSeq, ackedSeq: record.ackedSeq, lastError: record.lastError, lastPushAt: record.lastPushAt };
+      return {
+        sessionId: handle.sessionId,
+        lastSeq: record.lastSeq,
+        ackedSeq: record.ackedSeq,
+        lastError: record.lastError,
+        lastPushAt: record.lastPushAt,
+        pushStopped: handle.pushStopped?.code ?? null,
+      };
     });
     return { jobs, sessions };
   }
@@ -196,7 +221,12 @@ export class Bridge {
     let handle = this.handles.get(sessionId);
     if (!handle) {
       const { outbox, transport, pusher, log } = this.options;
-      handle = SessionHandle.open({ outbox, transport, sessionId, pusher, log });
+      const onError = (error: BridgeError, retryInMs: number | null) => {
+        pusher?.onError?.(error, retryInMs);
+        // No session can get past these (credentials, host app): stop rather than run codex with nowhere to push.
+        if (retryInMs === null && BRIDGE_WIDE_ERROR_CODES.has(error.code)) this.stop(`pushing to Convex stopped on ${error.code}`);
+      };
+      handle = SessionHandle.open({ outbox, transport, sessionId, pusher: { ...pusher, onError }, log });
       this.handles.set(sessionId, handle);
     }
     return handle;
@@ -275,6 +305,7 @@ export class Bridge {
       this.log.error(`session ${handle.sessionId.slice(0, 8)}: ${(error as Error).message}`);
     }
     const record = outbox.session(handle.sessionId);
+    const stop = handle.pushStopped;
     return {
       sessionId: handle.sessionId,
       jobId: record.jobId,
@@ -282,6 +313,7 @@ export class Bridge {
       ackedSeq: record.ackedSeq,
       pushes: handle.pusher.stats().pushes,
       drained: flushed && record.ackedSeq >= record.lastSeq,
+      pushStopped: stop ? { code: stop.code, message: stop.message, advice: adviceFor(stop.code) ?? "see the message" } : null,
     };
   }
 

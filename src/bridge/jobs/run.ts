@@ -4,7 +4,7 @@
  * no adoption of leftovers, so it gets the same supervision (codex restarted
  * and the thread resumed if codex dies mid-turn). The CLI and the demo call it.
  */
-import { Bridge, type BridgeOptions } from "./bridge.js";
+import { Bridge, type BridgeOptions, type PushStop } from "./bridge.js";
 import { codexVersion, findCodexBinary } from "../codex/codexBinary.js";
 import { BridgeError } from "../errors.js";
 import { newJobId } from "./jobs.js";
@@ -65,6 +65,8 @@ export type RunSummary = {
   pushes: number;
   /** True when Convex acknowledged every stored event before exit. */
   drained: boolean;
+  /** The permanent error pushing stopped on (its events stay in the outbox), or null. */
+  pushStopped: PushStop | null;
   /** Wall time from start to exit, in ms. */
   durationMs: number;
   /** Wall time of the turn alone (turn/start to turn/completed), in ms. */
@@ -122,6 +124,7 @@ export async function run(options: RunOptions): Promise<RunSummary> {
       acked: session.ackedSeq,
       pushes: session.pushes,
       drained: session.drained,
+      pushStopped: session.pushStopped,
       durationMs: Date.now() - started,
       turnMs: turn?.durationMs ?? 0,
     };

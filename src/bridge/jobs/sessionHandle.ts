@@ -4,7 +4,7 @@
  * progress. Codex processes come and go on a session; the handle stays until
  * the session is flushed and released.
  */
-import { BridgeError } from "../errors.js";
+import { adviceFor, BridgeError } from "../errors.js";
 import { SILENT_LOG, type BridgeLog } from "../log.js";
 import type { Outbox } from "../outbox/outbox.js";
 import { PROGRESS_META_KEY, readProgress, type JobProgress, type TurnRef } from "./progress.js";
@@ -48,7 +48,12 @@ export class SessionHandle {
       sessionId: options.sessionId,
       onError: (error, retryInMs) => {
         const short = this.sessionId.slice(0, 8);
-        if (retryInMs === null) log.error(`session ${short}: pushing stopped: [${error.code}] ${error.message}`);
+        if (retryInMs === null) {
+          log.error(
+            `session ${short}: pushing stopped: [${error.code}] ${error.message} ` +
+              `What to do: ${adviceFor(error.code) ?? "see the message"}. Its events stay in the outbox and are pushed on the next start.`,
+          );
+        }
         else log.warn(`session ${short}: push failed, retrying in ${retryInMs} ms: [${error.code}] ${error.message}`);
         options.pusher?.onError?.(error, retryInMs);
       },
@@ -119,6 +124,12 @@ export class SessionHandle {
   record(method: string, params: Record<string, unknown>): void {
     this.outbox.append(this.sessionId, [{ origin: "bridge", line: JSON.stringify({ method, params }) }], { ignoreCap: true });
     this.pusher.kick();
+  }
+
+  /** The permanent error pushing stopped on (see `isPermanentError`), or null while it pushes or retries. */
+  get pushStopped(): BridgeError | null {
+    const { state, lastError } = this.pusher.stats();
+    return state === "failed" ? lastError : null;
   }
 
   /** Whether Convex acknowledged everything stored so far. */

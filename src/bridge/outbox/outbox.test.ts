@@ -283,7 +283,7 @@ describe("markAcked, prune, stats", () => {
       { origin: "codex", line: "bbb", receivedAt: 200 },
       { origin: "codex", line: "cccc", receivedAt: 300 },
     ]);
-    const noOwner = { jobId: null, ownerPid: null, ownerAlive: false, lastPushAt: null, lastError: null, lastErrorAt: null };
+    const noOwner = { jobId: null, ownerPid: null, ownerAlive: false, lastPushAt: null, lastError: null, lastErrorAt: null, pushStopped: null };
     expect(outbox.sessionStats(id)).toEqual({
       ...noOwner,
       sessionId: id,
@@ -370,7 +370,7 @@ describe("schema version 2", () => {
 describe("ownership, jobs, push records", () => {
   it("lets one live process own a session; a dead owner's session can be claimed", () => {
     const alive = new Set([111, process.pid]);
-    const outbox = openOutbox({ isProcessAlive: (pid) => alive.has(pid) });
+    const outbox = openOutbox({ processToken: (pid) => (alive.has(pid) ? `start-of-${pid}` : null) });
     const id = outbox.createSession({}, { jobId: "job-1" });
     outbox.claimSession(id, 111);
     expectBridgeError(() => outbox.claimSession(id), "SESSION_LOCKED");

@@ -4,11 +4,13 @@
  * `ingestSafe` (by default `codex:ensureSession` and `codex:ingestSafe`, i.e.
  * exported from the host's `convex/codex.ts`).
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference, type DefaultFunctionArgs, type FunctionReference } from "convex/server";
 import type { IngestResult, SessionState } from "../../shared/validators.js";
 import { BridgeError } from "../errors.js";
 import { rememberSecret } from "../secrets.js";
+import { classifyConvexFailure, parseRetryAfter, type HttpOutcome } from "./convexErrors.js";
 import type { EnsureSessionArgs, IngestArgs, IngestTransport } from "./transport.js";
 
 /** Default name of the host app's mutation wrapping the component's `ensureSession`. */
@@ -40,6 +42,9 @@ export type ConvexHttpTransportOptions = {
   fetch?: typeof globalThis.fetch;
 };
 
+/** The HTTP outcome of the call running in this async context (several sessions call at once). */
+const currentCall = new AsyncLocalStorage<HttpOutcome>();
+
 type Mutation<Args extends DefaultFunctionArgs, Result> = FunctionReference<"mutation", "public", Args, Result>;
 
 /**
@@ -63,8 +68,15 @@ export class ConvexHttpTransport implements IngestTransport {
   constructor(options: ConvexHttpTransportOptions) {
     const timeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     const baseFetch = options.fetch ?? globalThis.fetch;
-    const timedFetch: typeof globalThis.fetch = (input, init) =>
-      baseFetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    const timedFetch: typeof globalThis.fetch = async (input, init) => {
+      const response = await baseFetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+      const outcome = currentCall.getStore();
+      if (outcome) {
+        outcome.status = response.status;
+        outcome.retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
+      }
+      return response;
+    };
     try {
       this.client = new ConvexHttpClient(options.url, {
         skipConvexDeploymentUrlCheck: options.skipConvexDeploymentUrlCheck ?? false,
@@ -105,9 +117,11 @@ export class ConvexHttpTransport implements IngestTransport {
   /**
    * Calls the host's `ensureSession` mutation.
    * @returns The session's state (`ackedSeq` = last seq Convex applied).
-   * @throws BridgeError `TRANSPORT_FAILED` when the request fails (network, HTTP
-   *   status, timeout), the mutation throws, or it answers an unexpected shape;
-   *   `cause` holds the underlying error.
+   * @throws BridgeError `TRANSPORT_FAILED` for what a retry may fix (network,
+   *   timeout, HTTP 5xx/408/429, OCC, overload, an unexpected answer); a
+   *   permanent code (`UNAUTHENTICATED`, `SESSION_MISMATCH`, `FUNCTION_NOT_FOUND`,
+   *   `FUNCTION_FAILED`, `CONVEX_REJECTED`, ...) for what it cannot; see
+   *   `convexErrors.ts`. `cause` holds the underlying error.
    */
   async ensureSession(args: EnsureSessionArgs): Promise<SessionState> {
     const value = await this.mutate(this.names.ensureSession, () => this.client.mutation(this.ensureSessionRef, args, { skipQueue: true }));
@@ -120,8 +134,9 @@ export class ConvexHttpTransport implements IngestTransport {
   /**
    * Calls the host's `ingestSafe` mutation with one batch.
    * @returns What the batch did, in seq terms.
-   * @throws BridgeError `TRANSPORT_FAILED` as for {@link ConvexHttpTransport.ensureSession}.
-   *   The batch may or may not have been applied; resending it is safe.
+   * @throws BridgeError as for {@link ConvexHttpTransport.ensureSession}, plus
+   *   `INVALID_BATCH` / `PAYLOAD_TOO_LARGE` when the component refuses the batch.
+   *   After `TRANSPORT_FAILED` the batch may or may not have been applied; resending it is safe.
    */
   async ingestSafe(args: IngestArgs): Promise<IngestResult> {
     const value = await this.mutate(this.names.ingestSafe, () => this.client.mutation(this.ingestSafeRef, args, { skipQueue: true }));
@@ -139,15 +154,11 @@ export class ConvexHttpTransport implements IngestTransport {
   }
 
   private async mutate(name: string, call: () => Promise<unknown>): Promise<unknown> {
+    const outcome: HttpOutcome = {};
     try {
-      return await call();
+      return await currentCall.run(outcome, call);
     } catch (error) {
-      throw new BridgeError(
-        "TRANSPORT_FAILED",
-        `Calling mutation ${name} on ${this.client.url} failed: ${errorMessage(error)}. ` +
-          "Check the deployment URL, the network, the auth token, and that the host app exports this mutation.",
-        { cause: error },
-      );
+      throw classifyConvexFailure(error, outcome, { functionName: `mutation ${name}`, url: this.client.url });
     }
   }
 
