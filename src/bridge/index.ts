@@ -3,7 +3,7 @@
  * Names are re-exported explicitly; see each module for its contract.
  */
 export { Bridge, DEFAULT_MAX_CONCURRENT_JOBS, DONE_FLUSH_TIMEOUT_MS, SHUTDOWN_FLUSH_TIMEOUT_MS } from "./jobs/index.js";
-export type { BridgeOptions, BridgeSnapshot, BridgeSummary, PushStop, SessionSummary } from "./jobs/index.js";
+export type { BridgeOptions, BridgeSnapshot, BridgeSummary, LeftBehind, PushStop, SessionSummary } from "./jobs/index.js";
 export { BACKPRESSURE_HEADROOM_BYTES, BACKPRESSURE_POLL_MS, BACKPRESSURE_RESUME_RATIO } from "./jobs/index.js";
 export type { BackpressureOptions } from "./jobs/index.js";
 export { coalesceDeltas, MAX_COALESCED_DELTA_BYTES, TEXT_DELTA_METHODS } from "./push/index.js";

@@ -37,6 +37,12 @@ export function formatBridgeSummary(summary: BridgeSummary): string {
     }
     if (!session.drained) lines.push(`session ${session.sessionId}: ${session.lastSeq - session.ackedSeq} event(s) still in the outbox`);
   }
+  for (const left of summary.leftBehind) {
+    lines.push(
+      `session ${left.sessionId}: ${left.pendingEvents} event(s) not pushed by this run` +
+        (left.ownerPid === null ? "" : ` (run by process ${left.ownerPid}, still running)`),
+    );
+  }
   lines.push(
     `${summary.sessions.length} session(s), ${summary.drained ? "all acknowledged by Convex" : "NOT all acknowledged (they are pushed on the next start)"}, ` +
       `${summary.durationMs} ms${summary.stoppedBy ? `, stopped by ${summary.stoppedBy}` : ""}`,

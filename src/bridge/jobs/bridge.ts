@@ -82,11 +82,27 @@ export type SessionSummary = {
 /** A session's pushing stopped on a permanent error: the code, the message, and what to do. */
 export type PushStop = { code: string; message: string; advice: string };
 
+/** A session of the outbox this run did not push, with events Convex has not acknowledged. */
+export type LeftBehind = {
+  sessionId: string;
+  jobId: string | null;
+  /** Events stored and not acknowledged. */
+  pendingEvents: number;
+  /** The process that owns it and still runs (so this run left it alone), or null. */
+  ownerPid: number | null;
+};
+
 /** What a bridge run did. */
 export type BridgeSummary = {
   jobs: JobResult[];
+  /** The sessions this run pushed. */
   sessions: SessionSummary[];
-  /** True when Convex acknowledged every event of every session this run touched. */
+  /** Other sessions of the outbox with unacknowledged events (e.g. run by another live bridge). */
+  leftBehind: LeftBehind[];
+  /**
+   * True when Convex acknowledged every event of every session in the
+   * outbox: those this run pushed and all others (see {@link BridgeSummary.leftBehind}).
+   */
   drained: boolean;
   /** The stop reason, when stopped before the work was done. */
   stoppedBy: string | null;
@@ -149,10 +165,12 @@ export class Bridge {
       : (this.options.shutdownFlushTimeoutMs ?? SHUTDOWN_FLUSH_TIMEOUT_MS);
     const sessions = await Promise.all([...this.handles.values()].map((handle) => this.closeHandle(handle, timeout)));
     if (failure !== null) throw failure;
+    const leftBehind = this.leftBehind();
     return {
       jobs: [...this.results],
       sessions,
-      drained: sessions.every((s) => s.drained),
+      leftBehind,
+      drained: sessions.every((s) => s.drained) && leftBehind.length === 0,
       stoppedBy: this.stopReason,
       durationMs: Date.now() - started,
     };
@@ -193,6 +211,24 @@ export class Bridge {
     return { jobs, sessions };
   }
 
+  /** Sessions of the outbox with unacknowledged events that this run did not push. */
+  private leftBehind(): LeftBehind[] {
+    const { outbox } = this.options;
+    const stats = new Map(outbox.stats().map((s) => [s.sessionId, s]));
+    return outbox
+      .sessions()
+      .filter((record) => !this.handles.has(record.sessionId) && record.lastSeq > record.ackedSeq)
+      .map((record) => {
+        const s = stats.get(record.sessionId);
+        return {
+          sessionId: record.sessionId,
+          jobId: record.jobId,
+          pendingEvents: record.lastSeq - record.ackedSeq,
+          ownerPid: s?.ownerAlive ? record.ownerPid : null,
+        };
+      });
+  }
+
   /** Claims every session left with unpushed events or a cut-off turn, and starts draining it. */
   private adoptLeftovers(): void {
     const { outbox } = this.options;
@@ -212,7 +248,10 @@ export class Bridge {
         );
       } catch (error) {
         if (!isBridgeError(error, "SESSION_LOCKED")) throw error;
-        this.log.info(`session ${record.sessionId.slice(0, 8)} is run by another live bridge; leaving it alone`);
+        this.log.warn(
+          `session ${record.sessionId.slice(0, 8)} is run by another live bridge (pid ${record.ownerPid}); leaving it alone ` +
+            `(${record.lastSeq - record.ackedSeq} event(s) not acknowledged, so this run will not report "drained")`,
+        );
       }
     }
   }

@@ -384,6 +384,19 @@ describe("ownership, jobs, push records", () => {
     expect(outbox.session(id).ownerPid).toBeNull();
   });
 
+  it("takes a reused pid (same pid, another start time) for a dead owner", () => {
+    let startOf111 = "first";
+    const outbox = openOutbox({ processToken: (pid) => (pid === 111 ? startOf111 : `start-of-${pid}`) });
+    const id = outbox.createSession();
+    outbox.claimSession(id, 111);
+    expect(outbox.sessionStats(id).ownerAlive).toBe(true);
+    expectBridgeError(() => outbox.claimSession(id), "SESSION_LOCKED");
+    startOf111 = "second"; // 111 died and an unrelated process got its pid
+    expect(outbox.sessionStats(id).ownerAlive).toBe(false);
+    outbox.claimSession(id);
+    expect(outbox.session(id).ownerPid).toBe(process.pid);
+  });
+
   it("finds the newest session of a job", () => {
     const outbox = openOutbox();
     expect(outbox.sessionOfJob("a")).toBeNull();
