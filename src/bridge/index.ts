@@ -11,7 +11,7 @@ export { CODEX_BIN_ENV, codexVersion, findCodexBinary } from "./codex/index.js";
 export type { CodexBinary, CodexBinarySource, FindCodexBinaryOptions } from "./codex/index.js";
 export { CodexProcess, declineServerRequest } from "./codex/index.js";
 export type { CodexProcessOptions, ProgressCell } from "./codex/index.js";
-export { ConvexHttpTransport } from "./push/index.js";
+export { checkApiModule, ConvexHttpTransport, DEFAULT_API_MODULE } from "./push/index.js";
 export type { ConvexHttpTransportOptions } from "./push/index.js";
 export { runDoctor } from "./cli/index.js";
 export type { Check, CheckStatus, DoctorOptions } from "./cli/index.js";

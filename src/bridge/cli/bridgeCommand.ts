@@ -83,7 +83,7 @@ export async function bridgeCommand(options: BridgeCommandOptions): Promise<void
   try {
     const bridge = new Bridge({
       outbox,
-      transport: new ConvexHttpTransport({ url, authToken: options.authToken }),
+      transport: new ConvexHttpTransport({ url, authToken: options.authToken, api: options.api }),
       binaryPath: binary,
       codexVersion: version,
       logDir: logDir(options),

@@ -39,7 +39,7 @@ export async function runCommand(prompt: string, options: RunCommandOptions): Pr
     summary = await run({
       prompt,
       cwd,
-      transport: new ConvexHttpTransport({ url, authToken: options.authToken }),
+      transport: new ConvexHttpTransport({ url, authToken: options.authToken, api: options.api }),
       outboxPath: outboxPath(options),
       synchronous: options.synchronous,
       maxPendingBytes: options.maxPendingBytes,

@@ -161,7 +161,7 @@ describe("ConvexHttpTransport", () => {
     ["HTTP 500", { status: 500, json: { code: "InternalServerError", message: "try again" } }, "TRANSPORT_FAILED", undefined],
     ["HTTP 503", { status: 503, text: "overloaded" }, "TRANSPORT_FAILED", undefined],
   ];
-  it.each(classes)("classifies %s as %s", async (_what, reply, code, retryAfterMs) => {
+  it.each(classes)("classifies %s", async (_what, reply, code, retryAfterMs) => {
     deployment.reply = () => reply;
     const error = await caught(new ConvexHttpTransport({ url }).ingestSafe({ sessionId: "s", events: [] }));
     expect(error.code).toBe(code);
@@ -207,6 +207,30 @@ describe("ConvexHttpTransport", () => {
     expect((await caught(transport.ingestSafe({ sessionId: "s", events: [] }))).code).toBe("TRANSPORT_FAILED");
     deployment.reply = () => success({ ackedSeq: 3, applied: 0, duplicates: 0, gap: { expectedSeq: 1 } });
     expect((await caught(transport.ingestSafe({ sessionId: "s", events: [] }))).code).toBe("TRANSPORT_FAILED");
+  });
+
+  it("calls the wrappers of the configured API module", async () => {
+    deployment.reply = (body) =>
+      body.path.endsWith(":ensureSession")
+        ? success({ sessionId: "s", ackedSeq: 0, created: true })
+        : success({ ackedSeq: 0, applied: 0, duplicates: 0, gap: null });
+    const transport = new ConvexHttpTransport({ url, api: "bridge/agent" });
+    expect(transport.functionNames).toEqual({ ensureSession: "bridge/agent:ensureSession", ingestSafe: "bridge/agent:ingestSafe" });
+    await transport.ensureSession({ sessionId: "s" });
+    await transport.ingestSafe({ sessionId: "s", events: [] });
+    expect(deployment.seen.map((s) => s.body.path)).toEqual(["bridge/agent:ensureSession", "bridge/agent:ingestSafe"]);
+    expect(new ConvexHttpTransport({ url }).functionNames).toEqual({ ensureSession: DEFAULT_ENSURE_SESSION_MUTATION, ingestSafe: DEFAULT_INGEST_SAFE_MUTATION });
+  });
+
+  it.each([
+    ["", /not a Convex module path/],
+    ["codex.ts", /file extension/],
+    ["codex:ingestSafe", /names a function/],
+    ["../codex", /not a Convex module path/],
+    ["bridge//codex", /not a Convex module path/],
+  ])("refuses the API module %j, saying what to pass", (api, message) => {
+    expect(() => new ConvexHttpTransport({ url, api })).toThrow(message);
+    expect(() => new ConvexHttpTransport({ url, api })).toThrow(/e\.g\. codex or bridge\/codex/);
   });
 
   it("refuses a URL that is not a deployment URL", () => {

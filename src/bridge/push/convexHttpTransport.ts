@@ -1,8 +1,10 @@
 /**
  * The production {@link IngestTransport}: a `ConvexHttpClient` calling the host
  * app's public mutations that wrap the component's `ensureSession` and
- * `ingestSafe` (by default `codex:ensureSession` and `codex:ingestSafe`, i.e.
- * exported from the host's `convex/codex.ts`).
+ * `ingestSafe`. They live in one module of the host's `convex/` folder, the
+ * "API module" (`api` option; `--api` / `CODEX_CONVEX_API` on the CLI):
+ * `codex` by default, i.e. `convex/codex.ts` exporting `ensureSession` and
+ * `ingestSafe`, called as `codex:ensureSession` and `codex:ingestSafe`.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { ConvexHttpClient } from "convex/browser";
@@ -13,11 +15,37 @@ import { rememberSecret } from "../secrets.js";
 import { classifyConvexFailure, parseRetryAfter, type HttpOutcome } from "./convexErrors.js";
 import type { EnsureSessionArgs, IngestArgs, IngestTransport } from "./transport.js";
 
+/** Default API module: the host's `convex/codex.ts`. */
+export const DEFAULT_API_MODULE = "codex";
+
 /** Default name of the host app's mutation wrapping the component's `ensureSession`. */
-export const DEFAULT_ENSURE_SESSION_MUTATION = "codex:ensureSession";
+export const DEFAULT_ENSURE_SESSION_MUTATION = `${DEFAULT_API_MODULE}:ensureSession`;
 
 /** Default name of the host app's mutation wrapping the component's `ingestSafe`. */
-export const DEFAULT_INGEST_SAFE_MUTATION = "codex:ingestSafe";
+export const DEFAULT_INGEST_SAFE_MUTATION = `${DEFAULT_API_MODULE}:ingestSafe`;
+
+/** A module path of a Convex `convex/` folder: segments of letters, digits, `_`, `-`, `.`, joined by `/`, no extension. */
+const API_MODULE_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$/;
+
+/**
+ * Checks an API module path (`"codex"`, `"bridge/codex"`).
+ * @returns The module path, unchanged.
+ * @throws BridgeError `INVALID_ARGUMENT` for an empty path, a file extension,
+ *   a function name (`:`), or characters Convex does not allow, saying what to pass instead.
+ */
+export function checkApiModule(module: string): string {
+  const hint = "Pass the module path of the host's convex/ file that exports ensureSession and ingestSafe, e.g. codex or bridge/codex.";
+  if (module.includes(":")) {
+    throw new BridgeError("INVALID_ARGUMENT", `The API module ${JSON.stringify(module)} names a function; give only the module. ${hint}`);
+  }
+  if (/\.(m|c)?[jt]sx?$/.test(module)) {
+    throw new BridgeError("INVALID_ARGUMENT", `The API module ${JSON.stringify(module)} has a file extension; drop it. ${hint}`);
+  }
+  if (!API_MODULE_PATTERN.test(module)) {
+    throw new BridgeError("INVALID_ARGUMENT", `${JSON.stringify(module)} is not a Convex module path. ${hint}`);
+  }
+  return module;
+}
 
 /** How long one HTTP request to Convex may take before it is aborted, in ms. */
 export const REQUEST_TIMEOUT_MS = 60_000;
@@ -26,9 +54,16 @@ export const REQUEST_TIMEOUT_MS = 60_000;
 export type ConvexHttpTransportOptions = {
   /** Deployment URL, e.g. `https://happy-animal-123.convex.cloud` (or `http://127.0.0.1:3210` when local). */
   url: string;
-  /** Host mutation for `ensureSession`; default {@link DEFAULT_ENSURE_SESSION_MUTATION}. */
+  /**
+   * The host's API module: the path, under its `convex/` folder and without
+   * extension, of the file exporting the `ensureSession` and `ingestSafe`
+   * wrappers (e.g. `"bridge/codex"` for `convex/bridge/codex.ts`). Default
+   * {@link DEFAULT_API_MODULE}.
+   */
+  api?: string;
+  /** Host mutation for `ensureSession`, overriding `api`; default `<api>:ensureSession`. */
   ensureSessionMutation?: string;
-  /** Host mutation for `ingestSafe`; default {@link DEFAULT_INGEST_SAFE_MUTATION}. */
+  /** Host mutation for `ingestSafe`, overriding `api`; default `<api>:ingestSafe`. */
   ingestSafeMutation?: string;
   /** JWT sent as `Authorization: Bearer …`; can be replaced later with {@link ConvexHttpTransport.setAuth}. Remembered as a secret codex never sees. */
   authToken?: string;
@@ -63,7 +98,8 @@ export class ConvexHttpTransport implements IngestTransport {
 
   /**
    * @param options - See {@link ConvexHttpTransportOptions}.
-   * @throws BridgeError `INVALID_ARGUMENT` when the URL is not a valid deployment URL.
+   * @throws BridgeError `INVALID_ARGUMENT` when the URL is not a valid
+   *   deployment URL, or `api` is not a module path (see {@link checkApiModule}).
    */
   constructor(options: ConvexHttpTransportOptions) {
     const timeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
@@ -91,12 +127,18 @@ export class ConvexHttpTransport implements IngestTransport {
       );
     }
     if (options.authToken !== undefined) this.setAuth(options.authToken);
+    const api = checkApiModule(options.api ?? DEFAULT_API_MODULE);
     this.names = {
-      ensureSession: options.ensureSessionMutation ?? DEFAULT_ENSURE_SESSION_MUTATION,
-      ingestSafe: options.ingestSafeMutation ?? DEFAULT_INGEST_SAFE_MUTATION,
+      ensureSession: options.ensureSessionMutation ?? `${api}:ensureSession`,
+      ingestSafe: options.ingestSafeMutation ?? `${api}:ingestSafe`,
     };
     this.ensureSessionRef = makeFunctionReference<"mutation", EnsureSessionArgs, SessionState>(this.names.ensureSession);
     this.ingestSafeRef = makeFunctionReference<"mutation", IngestArgs, IngestResult>(this.names.ingestSafe);
+  }
+
+  /** The host functions called: `{ ensureSession, ingestSafe }` as `module:function` paths. */
+  get functionNames(): { ensureSession: string; ingestSafe: string } {
+    return { ...this.names };
   }
 
   /**
