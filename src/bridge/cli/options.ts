@@ -85,7 +85,11 @@ export function addWorkOptions(command: Command): Command {
     )
     .option("--max-pending-bytes <bytes>", "cap on bytes Convex has not acknowledged yet (default 1 GiB)", positiveInt)
     .option("--log-dir <dir>", `directory of codex's stderr logs, rotated (default: <outbox dir>/${DEFAULT_LOG_DIR_NAME})`)
-    .option("--flush-timeout <ms>", "how long to wait for Convex before exiting, in ms", positiveInt)
+    .option(
+      "--flush-timeout <ms>",
+      "before exiting, wait for Convex while acknowledgements advance; give up (exit 1) after this long without progress, in ms (default 30000)",
+      positiveInt,
+    )
     .option("--coalesce-deltas", "merge adjacent text deltas of one item before pushing (same seqs, fewer events)", false)
     .option("--keep-acked", "keep rows Convex acknowledged in the outbox (for audits); default: delete them", false)
     .option("--no-status", "no live status line on a terminal")

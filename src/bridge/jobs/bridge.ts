@@ -29,10 +29,14 @@ import type { IngestTransport } from "../push/transport.js";
 /** Jobs run at once by default (each is one codex process). */
 export const DEFAULT_MAX_CONCURRENT_JOBS = 4;
 
-/** How long the bridge waits for Convex after its jobs are done, before exiting, in ms. */
+/**
+ * Stall timeout of the flush after the jobs are done, in ms: the bridge keeps
+ * waiting for Convex while acknowledgements advance, and gives up (not
+ * drained, exit 1) once none arrived for this long.
+ */
 export const DONE_FLUSH_TIMEOUT_MS = 30_000;
 
-/** How long a stopping bridge (SIGINT/SIGTERM) waits for Convex before exiting, in ms. */
+/** Stall timeout of the flush of a stopping bridge (SIGINT/SIGTERM), in ms; see {@link DONE_FLUSH_TIMEOUT_MS}. */
 export const SHUTDOWN_FLUSH_TIMEOUT_MS = 10_000;
 
 /** Options of {@link Bridge}. */
@@ -55,9 +59,9 @@ export type BridgeOptions = {
   resumeLeftovers?: boolean;
   /** Keep running after the jobs are done, until {@link Bridge.stop}; default false. */
   keepAlive?: boolean;
-  /** Wait for Convex after the jobs, in ms; default {@link DONE_FLUSH_TIMEOUT_MS}. */
+  /** Stall timeout of the flush after the jobs (longest wait with no acknowledgement progress), in ms; default {@link DONE_FLUSH_TIMEOUT_MS}. */
   flushTimeoutMs?: number;
-  /** Wait for Convex when stopped, in ms; default {@link SHUTDOWN_FLUSH_TIMEOUT_MS}. */
+  /** Stall timeout of the flush when stopped, in ms; default {@link SHUTDOWN_FLUSH_TIMEOUT_MS}. */
   shutdownFlushTimeoutMs?: number;
   pusher?: PusherTuning;
   backpressure?: BackpressureOptions;

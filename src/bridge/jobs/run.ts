@@ -13,7 +13,10 @@ import { Outbox, type OutboxSynchronous } from "../outbox/outbox.js";
 import type { PusherTuning } from "./sessionHandle.js";
 import type { IngestTransport } from "../push/transport.js";
 
-/** How long `run` waits, after the turn, for Convex to acknowledge every event, in ms. */
+/**
+ * Stall timeout of `run`'s flush after the turn, in ms: it waits for Convex
+ * while acknowledgements advance, and gives up once none arrived for this long.
+ */
 export const RUN_FLUSH_TIMEOUT_MS = 30_000;
 
 /** Options of {@link run}. */
@@ -38,7 +41,7 @@ export type RunOptions = {
   codexArgs?: string[];
   /** Directory of codex's rotated stderr logs; default: not kept. */
   logDir?: string;
-  /** How long to wait for Convex after the turn, in ms; default {@link RUN_FLUSH_TIMEOUT_MS}. */
+  /** Stall timeout of the flush after the turn (longest wait with no acknowledgement progress), in ms; default {@link RUN_FLUSH_TIMEOUT_MS}. */
   flushTimeoutMs?: number;
   /** Pusher tuning. */
   pusher?: PusherTuning;

@@ -139,8 +139,9 @@ export class SessionHandle {
   }
 
   /**
-   * Waits up to `flushTimeoutMs` for Convex to acknowledge everything stored,
-   * then stops the pusher and releases the claim. Rows not acknowledged stay
+   * Waits for Convex to acknowledge everything stored, for as long as
+   * acknowledgements advance (giving up after `flushTimeoutMs` without
+   * progress: the stall timeout), then stops the pusher and releases the claim. Rows not acknowledged stay
    * in the outbox for the next start. Calling it again returns the same result.
    * @param closed - Also mark the session closed (its job is done).
    */

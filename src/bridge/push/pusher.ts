@@ -48,10 +48,17 @@ export const PUSH_TIMEOUT_MS = 120_000;
 /** How long {@link Pusher.stop} waits for a call in flight before abandoning it, in ms. */
 export const STOP_GRACE_MS = 5_000;
 
-/** Default timeout of {@link Pusher.flush}, in ms. */
+/** Default stall timeout of {@link Pusher.flush}: longest wait with no acknowledgement progress, in ms. */
 export const FLUSH_TIMEOUT_MS = 10_000;
 
-type FlushWaiter = { targetSeq: number; settle: (result: FlushResult) => void };
+type FlushWaiter = {
+  targetSeq: number;
+  /** The acked seq when the stall clock last restarted. */
+  seenSeq: number;
+  /** Restarts the stall clock (acknowledgements advanced). */
+  progressed: () => void;
+  settle: (result: FlushResult) => void;
+};
 
 const STOPPED = Symbol("stopped");
 
@@ -158,12 +165,15 @@ export class Pusher {
 
   /**
    * Waits until Convex acknowledged every event stored so far (the session's
-   * last seq at the time of the call). Never rejects: the result says whether
-   * it drained, and if not, why. Before {@link Pusher.start} it can only
-   * drain if there is nothing to push.
+   * last seq at the time of the call). Ends on progress, not on a fixed clock:
+   * it keeps waiting while acknowledgements advance, and gives up only when
+   * none arrived for `timeoutMs` (a stall). Never rejects: the result says
+   * whether it drained, and if not, why. Before {@link Pusher.start} it can
+   * only drain if there is nothing to push.
    *
-   * @param options - `timeoutMs`: how long to wait, in ms; default {@link FLUSH_TIMEOUT_MS}.
-   * @returns See {@link FlushResult}.
+   * @param options - `timeoutMs`: the stall timeout, the longest wait with no
+   *   acknowledgement progress, in ms; default {@link FLUSH_TIMEOUT_MS}.
+   * @returns See {@link FlushResult} (`reason: "timeout"` after a stall).
    */
   flush(options: { timeoutMs?: number } = {}): Promise<FlushResult> {
     const targetSeq = this.outbox.session(this.sessionId).lastSeq;
@@ -174,10 +184,17 @@ export class Pusher {
       return Promise.resolve(this.notDrained(targetSeq, this.state));
     }
     this.kick();
+    const stallMs = options.timeoutMs ?? FLUSH_TIMEOUT_MS;
     return new Promise<FlushResult>((resolve) => {
-      const timer = setTimeout(() => waiter.settle(this.notDrained(targetSeq, "timeout")), options.timeoutMs ?? FLUSH_TIMEOUT_MS);
+      const stalled = () => waiter.settle(this.notDrained(targetSeq, "timeout"));
+      let timer = setTimeout(stalled, stallMs);
       const waiter: FlushWaiter = {
         targetSeq,
+        seenSeq: this.cursor,
+        progressed: () => {
+          clearTimeout(timer);
+          timer = setTimeout(stalled, stallMs);
+        },
         settle: (result) => {
           clearTimeout(timer);
           this.waiters.delete(waiter);
@@ -428,10 +445,14 @@ export class Pusher {
     }
   }
 
+  /** Settles the flushes Convex caught up with; restarts the stall clock of the others that saw progress. */
   private settleWaiters(): void {
     for (const waiter of [...this.waiters]) {
       if (waiter.targetSeq <= this.cursor) {
         waiter.settle({ drained: true, targetSeq: waiter.targetSeq, ackedSeq: this.cursor });
+      } else if (this.cursor > waiter.seenSeq) {
+        waiter.seenSeq = this.cursor;
+        waiter.progressed();
       }
     }
   }

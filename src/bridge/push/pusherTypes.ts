@@ -74,7 +74,11 @@ export type FlushResult = {
   targetSeq: number;
   /** Highest seq Convex acknowledged when flush settled. */
   ackedSeq: number;
-  /** Why not drained: the timeout passed, the pusher was stopped, or it failed. */
+  /**
+   * Why not drained: `timeout` when acknowledgements stalled (none for the
+   * flush's stall timeout), `stopped` when the pusher was stopped, `failed`
+   * when it stopped on a permanent error.
+   */
   reason?: "timeout" | "stopped" | "failed";
   /** The last failure, when not drained and there was one. */
   lastError?: BridgeError;
