@@ -35,3 +35,19 @@ export function containsSecret(value: string, secret: string): boolean {
   if (value === secret) return true;
   return secret.length >= MIN_SUBSTRING_SECRET_CHARS && value.includes(secret);
 }
+
+/**
+ * Replaces this process's visible command line (`ps`, `/proc/<pid>/cmdline`)
+ * with `title`, so a secret given as a flag (`--auth-token`) cannot be read
+ * there by the commands codex runs. `process.argv` is unchanged. On Linux the
+ * whole original command line is overwritten; elsewhere it is best effort.
+ *
+ * @param title - What `ps` shows instead, e.g. `"codex-convex run"`; no secrets.
+ */
+export function hideCommandLine(title: string): void {
+  try {
+    process.title = title;
+  } catch {
+    // Not supported here; the README tells to prefer the environment variable.
+  }
+}

@@ -13,9 +13,10 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { run } from "../../src/bridge/jobs/run.js";
 import { ConvexHttpTransport } from "../../src/bridge/push/convexHttpTransport.js";
 import { makeCodexHome, type CodexHome } from "../stand-ins/codex-home.js";
-import { createConvexApp } from "../stand-ins/convexApp.js";
+import { createConvexApp, runInCodex, type ConvexApp } from "../stand-ins/convexApp.js";
 import { startConvexHttpStandIn, type ConvexHttpStandIn } from "../stand-ins/convexHttpStandIn.js";
 import { startScriptedModel, type ScriptedModel } from "../stand-ins/model-server.js";
+import { runCli } from "../support/cli.js";
 
 const TOKEN = "flag-given-auth-token-7f3a9c";
 const ENV_TOKEN = "env-auth-token-51be0d";
@@ -27,13 +28,39 @@ let model: ScriptedModel;
 let home: CodexHome;
 let work: string;
 let convex: ConvexHttpStandIn;
+let t: ConvexApp;
+
+/**
+ * Prints the environment, then the command lines (what `ps` shows) of the
+ * shell's ancestors up to the bridge: the shell, codex, the bridge process.
+ */
+const LOOK_AROUND =
+  "env; p=$$; for i in 1 2 3 4 5 6; do c=$(tr '\\0' ' ' < /proc/$p/cmdline); echo \"cmdline: $c\"; " +
+  "case \"$c\" in *codex-conve[x]*) break;; esac; p=$(awk '{print $4}' /proc/$p/stat); done";
+
+/** Fails naming `needle` only (the haystack holds a whole environment: not worth printing). */
+function expectAbsent(haystack: string, needle: string): void {
+  expect(haystack.includes(needle), `found ${JSON.stringify(needle)}`).toBe(false);
+}
+
+function expectPresent(haystack: string, needle: string): void {
+  expect(haystack.includes(needle), `missing ${JSON.stringify(needle)}`).toBe(true);
+}
 
 beforeEach(async () => {
-  model = await startScriptedModel({ script: [[{ type: "shell", command: "env" }], [{ type: "message", text: "Listed.", chunks: 1 }]] });
+  model = await startScriptedModel({ script: [[{ type: "shell", command: LOOK_AROUND }], [{ type: "message", text: "Listed.", chunks: 1 }]] });
   home = await makeCodexHome({ modelUrl: model.url });
   work = await mkdtemp(path.join(os.tmpdir(), "codex-convex-env-"));
-  convex = await startConvexHttpStandIn(createConvexApp());
+  t = createConvexApp();
+  convex = await startConvexHttpStandIn(t);
 });
+
+/** Everything the component stored, as text (without `userId`: the stand-in derives it from the token). */
+async function stored(): Promise<string> {
+  const tables = ["sessions", "threads", "turns", "messages", "streams", "deltas", "parts", "events", "serverRequests"] as const;
+  const docs = await runInCodex(t, (ctx) => Promise.all(tables.map((table) => ctx.db.query(table).collect())));
+  return JSON.stringify(docs, (key, value: unknown) => (key === "userId" ? undefined : value));
+}
 
 afterEach(async () => {
   await convex.close();
@@ -67,16 +94,33 @@ describe("codex's environment", () => {
     expect(summary).toMatchObject({ status: "completed", drained: true });
     const sent = bodies.join("\n");
     // The command ran and its output reached Convex...
-    expect(sent).toContain(INNOCUOUS);
-    expect(sent).toContain(`CONVEX_URL=${convex.url}`);
+    expectPresent(sent, INNOCUOUS);
+    expectPresent(sent, `CONVEX_URL=${convex.url}`);
     // ...without any of our credentials, under any name.
     for (const secret of [TOKEN, ENV_TOKEN, DEVICE_SECRET, DEPLOY_KEY, "CODEX_CONVEX_", "CONVEX_DEPLOY_KEY", "COPY_OF_FLAG"]) {
-      expect(sent).not.toContain(secret);
+      expectAbsent(sent, secret);
     }
     // The model provider got the same output back as the tool result.
     const toModel = JSON.stringify(model.responseRequests());
-    expect(toModel).toContain("visible-innocuous-value");
-    expect(toModel).not.toContain(TOKEN);
-    expect(toModel).not.toContain(ENV_TOKEN);
+    expectPresent(toModel, "visible-innocuous-value");
+    expectAbsent(toModel, TOKEN);
+    expectAbsent(toModel, ENV_TOKEN);
+  });
+
+  test("the CLI keeps a flag-given token out of the environment and of the command lines codex's commands can list", async () => {
+    const result = await runCli(["run", "Look around.", "--cwd", work, "--auth-token", TOKEN, "--json"], {
+      ...home.env,
+      CONVEX_URL: convex.url,
+      CONVEX_DEPLOY_KEY: DEPLOY_KEY,
+      COPY_OF_FLAG: TOKEN,
+      INNOCUOUS_MARKER: "visible-innocuous-value",
+    });
+    expect(result.stderr).not.toMatch(/unexpected error/);
+    expect(result.code).toBe(0);
+    const text = await stored();
+    for (const secret of [TOKEN, DEPLOY_KEY, "COPY_OF_FLAG", "--auth-token"]) expectAbsent(text, secret);
+    expectPresent(text, INNOCUOUS); // env ran
+    expectPresent(text, "app-server"); // the ancestors' command lines were listed, codex's among them
+    expectPresent(text, "cmdline: codex-convex run"); // and the bridge's, with its flags hidden
   });
 });
