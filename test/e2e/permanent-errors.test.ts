@@ -39,7 +39,7 @@ afterEach(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-type StatusJson = { sessions: Array<{ sessionId: string; pendingEvents: number; lastSeq: number; storedEvents: number; pushStopped: string | null }> };
+type StatusJson = { totals: { sessionsStopped: number }; sessions: Array<{ sessionId: string; pendingEvents: number; lastSeq: number; storedEvents: number; pushStopped: string | null }> };
 
 describe("a refused token", () => {
   test("stops a --keep-alive bridge with exit 3, the code and what to do; the outbox is kept and pushed later", async () => {
@@ -58,7 +58,9 @@ describe("a refused token", () => {
 
     const status = await runCli(["status", "--json", "--outbox", outbox], env);
     expect(status.code).toBe(1);
-    const sessions = (JSON.parse(status.stdout) as StatusJson).sessions;
+    const parsed = JSON.parse(status.stdout) as StatusJson;
+    expect(parsed.totals.sessionsStopped).toBe(1);
+    const sessions = parsed.sessions;
     expect(sessions).toHaveLength(1);
     const [session] = sessions;
     expect(session).toMatchObject({ pushStopped: "UNAUTHENTICATED" });
@@ -77,5 +79,15 @@ describe("a refused token", () => {
     expect(fixed.code).toBe(0);
     const after = (JSON.parse((await runCli(["status", "--json", "--outbox", outbox], env)).stdout) as StatusJson).sessions;
     expect(after[0]).toMatchObject({ pendingEvents: 0, pushStopped: null });
+  });
+
+  test("stops `run` at once with exit 3 and says what to do", async () => {
+    const result = await runCli(["run", "Say hello.", "--cwd", work, "--outbox", path.join(work, "run.sqlite")], {
+      ...home.env,
+      CONVEX_URL: convex.url,
+      CODEX_CONVEX_AUTH_TOKEN: EXPIRED,
+    });
+    expect(result.code).toBe(EXIT_PUSH_STOPPED);
+    expect(result.stdout).toMatch(/pushing STOPPED on UNAUTHENTICATED: .*What to do: .*--auth-token/);
   });
 });
