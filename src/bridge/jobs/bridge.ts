@@ -25,6 +25,9 @@ import { readProgress } from "./progress.js";
 import type { BackpressureOptions } from "./backpressure.js";
 import { SessionHandle, type PusherTuning } from "./sessionHandle.js";
 import type { IngestTransport } from "../push/transport.js";
+import { sessionsLeftBehind, type BridgeSnapshot, type BridgeSummary, type SessionSummary } from "./bridgeSummary.js";
+
+export type { BridgeSnapshot, BridgeSummary, LeftBehind, PushStop, SessionSummary } from "./bridgeSummary.js";
 
 /** Jobs run at once by default (each is one codex process). */
 export const DEFAULT_MAX_CONCURRENT_JOBS = 4;
@@ -70,62 +73,6 @@ export type BridgeOptions = {
   log?: BridgeLog;
 };
 
-/** One session at the end of a bridge run. */
-export type SessionSummary = {
-  sessionId: string;
-  jobId: string | null;
-  lastSeq: number;
-  ackedSeq: number;
-  /** `ingestSafe` calls answered in this run. */
-  pushes: number;
-  drained: boolean;
-  /** The permanent error pushing stopped on (events kept in the outbox), or null. */
-  pushStopped: PushStop | null;
-};
-
-/** A session's pushing stopped on a permanent error: the code, the message, and what to do. */
-export type PushStop = { code: string; message: string; advice: string };
-
-/** A session of the outbox this run did not push, with events Convex has not acknowledged. */
-export type LeftBehind = {
-  sessionId: string;
-  jobId: string | null;
-  /** Events stored and not acknowledged. */
-  pendingEvents: number;
-  /** The process that owns it and still runs (so this run left it alone), or null. */
-  ownerPid: number | null;
-};
-
-/** What a bridge run did. */
-export type BridgeSummary = {
-  jobs: JobResult[];
-  /** The sessions this run pushed. */
-  sessions: SessionSummary[];
-  /** Other sessions of the outbox with unacknowledged events (e.g. run by another live bridge). */
-  leftBehind: LeftBehind[];
-  /**
-   * True when Convex acknowledged every event of every session in the
-   * outbox: those this run pushed and all others (see {@link BridgeSummary.leftBehind}).
-   */
-  drained: boolean;
-  /** The stop reason, when stopped before the work was done. */
-  stoppedBy: string | null;
-  durationMs: number;
-};
-
-/** A point-in-time view for status lines. */
-export type BridgeSnapshot = {
-  jobs: Array<{ id: string; state: JobResult["state"]; nextPrompt: number; prompts: number; codexPid: number | undefined }>;
-  sessions: Array<{
-    sessionId: string;
-    lastSeq: number;
-    ackedSeq: number;
-    lastError: string | null;
-    lastPushAt: number | null;
-    /** Code of the permanent error pushing stopped on, or null (pushing or retrying). */
-    pushStopped: string | null;
-  }>;
-};
 
 /** Runs jobs and drains sessions; see the module comment. */
 export class Bridge {
@@ -169,7 +116,7 @@ export class Bridge {
       : (this.options.shutdownFlushTimeoutMs ?? SHUTDOWN_FLUSH_TIMEOUT_MS);
     const sessions = await Promise.all([...this.handles.values()].map((handle) => this.closeHandle(handle, timeout)));
     if (failure !== null) throw failure;
-    const leftBehind = this.leftBehind();
+    const leftBehind = sessionsLeftBehind(this.options.outbox, new Set(this.handles.keys()));
     return {
       jobs: [...this.results],
       sessions,
@@ -213,24 +160,6 @@ export class Bridge {
       };
     });
     return { jobs, sessions };
-  }
-
-  /** Sessions of the outbox with unacknowledged events that this run did not push. */
-  private leftBehind(): LeftBehind[] {
-    const { outbox } = this.options;
-    const stats = new Map(outbox.stats().map((s) => [s.sessionId, s]));
-    return outbox
-      .sessions()
-      .filter((record) => !this.handles.has(record.sessionId) && record.lastSeq > record.ackedSeq)
-      .map((record) => {
-        const s = stats.get(record.sessionId);
-        return {
-          sessionId: record.sessionId,
-          jobId: record.jobId,
-          pendingEvents: record.lastSeq - record.ackedSeq,
-          ownerPid: s?.ownerAlive ? record.ownerPid : null,
-        };
-      });
   }
 
   /** Claims every session left with unpushed events or a cut-off turn, and starts draining it. */
