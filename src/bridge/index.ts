@@ -3,7 +3,7 @@
  * Names are re-exported explicitly; see each module for its contract.
  */
 export { Bridge, DEFAULT_MAX_CONCURRENT_JOBS, DONE_FLUSH_TIMEOUT_MS, SHUTDOWN_FLUSH_TIMEOUT_MS } from "./jobs/index.js";
-export type { BridgeOptions, BridgeSnapshot, BridgeSummary, SessionSummary } from "./jobs/index.js";
+export type { BridgeOptions, BridgeSnapshot, BridgeSummary, LeftBehind, PushStop, SessionSummary } from "./jobs/index.js";
 export { BACKPRESSURE_HEADROOM_BYTES, BACKPRESSURE_POLL_MS, BACKPRESSURE_RESUME_RATIO } from "./jobs/index.js";
 export type { BackpressureOptions } from "./jobs/index.js";
 export { coalesceDeltas, MAX_COALESCED_DELTA_BYTES, TEXT_DELTA_METHODS } from "./push/index.js";
@@ -11,12 +11,24 @@ export { CODEX_BIN_ENV, codexVersion, findCodexBinary } from "./codex/index.js";
 export type { CodexBinary, CodexBinarySource, FindCodexBinaryOptions } from "./codex/index.js";
 export { CodexProcess, declineServerRequest } from "./codex/index.js";
 export type { CodexProcessOptions, ProgressCell } from "./codex/index.js";
-export { ConvexHttpTransport } from "./push/index.js";
+export { checkApiModule, ConvexHttpTransport, DEFAULT_API_MODULE } from "./push/index.js";
 export type { ConvexHttpTransportOptions } from "./push/index.js";
 export { runDoctor } from "./cli/index.js";
 export type { Check, CheckStatus, DoctorOptions } from "./cli/index.js";
-export { BridgeError, isBridgeError } from "./errors.js";
-export type { BridgeErrorCode } from "./errors.js";
+export {
+  adviceFor,
+  BRIDGE_WIDE_ERROR_CODES,
+  BridgeError,
+  isBridgeError,
+  isPermanentError,
+  PERMANENT_ERROR_ADVICE,
+  PERMANENT_ERROR_CODES,
+} from "./errors.js";
+export type { BridgeErrorCode, PermanentPushCode } from "./errors.js";
+export { rememberSecret } from "./secrets.js";
+export { codexEnvironment, PUBLIC_CONVEX_ENV_KEYS } from "./codex/index.js";
+export type { CodexEnvironmentOptions } from "./codex/index.js";
+export { classifyConvexFailure, MAX_RETRY_AFTER_MS } from "./push/index.js";
 export { JobRunner, MAX_CODEX_RESTARTS, MAX_TURN_ATTEMPTS } from "./jobs/index.js";
 export type { JobResult, JobRunnerOptions, JobState, TurnReport } from "./jobs/index.js";
 export { checkContinuation, newJobId, readJobs, toJob } from "./jobs/index.js";

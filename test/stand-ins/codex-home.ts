@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findCodexBinary } from "../../src/bridge/codex/codexBinary.js";
 
-/** Environment variable codex reads the (fake) API key from. */
-export const TEST_KEY_ENV = "CODEX_CONVEX_TEST_KEY";
+/** Environment variable codex reads the (fake) API key from (not `CODEX_CONVEX_*`: the bridge keeps those from codex). */
+export const TEST_KEY_ENV = "SCRIPTED_MODEL_API_KEY";
 /** Name of the custom model provider written to config.toml. */
 export const TEST_PROVIDER_ID = "scripted";
 /**

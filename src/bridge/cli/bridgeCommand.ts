@@ -8,6 +8,7 @@ import type { BridgeError } from "../errors.js";
 import { Outbox } from "../outbox/outbox.js";
 import { LiveOutput } from "./live.js";
 import { logDir, outboxPath, pusherTuning, requireConvexUrl, type WorkOptions } from "./options.js";
+import { EXIT_PUSH_STOPPED } from "./output.js";
 import { signalExitCode } from "./signals.js";
 
 /** Parsed options of `bridge` (see `--help`). */
@@ -30,7 +31,17 @@ export function formatBridgeSummary(summary: BridgeSummary): string {
     );
   });
   for (const session of summary.sessions) {
+    if (session.pushStopped) {
+      const { code, message, advice } = session.pushStopped;
+      lines.push(`session ${session.sessionId}: pushing STOPPED on ${code}: ${message} What to do: ${advice}.`);
+    }
     if (!session.drained) lines.push(`session ${session.sessionId}: ${session.lastSeq - session.ackedSeq} event(s) still in the outbox`);
+  }
+  for (const left of summary.leftBehind) {
+    lines.push(
+      `session ${left.sessionId}: ${left.pendingEvents} event(s) not pushed by this run` +
+        (left.ownerPid === null ? "" : ` (run by process ${left.ownerPid}, still running)`),
+    );
   }
   lines.push(
     `${summary.sessions.length} session(s), ${summary.drained ? "all acknowledged by Convex" : "NOT all acknowledged (they are pushed on the next start)"}, ` +
@@ -52,7 +63,8 @@ async function* jobsOf(options: BridgeCommandOptions, cwd: string, onInvalid: (e
 /**
  * Runs the bridge until its jobs are done and pushed (or, with `--keep-alive`,
  * until SIGINT/SIGTERM). Exit code 0 when every job completed and Convex
- * acknowledged everything; 1 otherwise; 130/143 after SIGINT/SIGTERM.
+ * acknowledged everything; 3 (`EXIT_PUSH_STOPPED`) when pushing stopped on a
+ * permanent error; 130/143 after SIGINT/SIGTERM; 1 otherwise.
  * @throws BridgeError `INVALID_ARGUMENT` (no Convex URL, bad job), `CODEX_BINARY_NOT_FOUND`, `OUTBOX_CORRUPT`.
  */
 export async function bridgeCommand(options: BridgeCommandOptions): Promise<void> {
@@ -71,7 +83,7 @@ export async function bridgeCommand(options: BridgeCommandOptions): Promise<void
   try {
     const bridge = new Bridge({
       outbox,
-      transport: new ConvexHttpTransport({ url, authToken: options.authToken }),
+      transport: new ConvexHttpTransport({ url, authToken: options.authToken, api: options.api }),
       binaryPath: binary,
       codexVersion: version,
       logDir: logDir(options),
@@ -93,5 +105,6 @@ export async function bridgeCommand(options: BridgeCommandOptions): Promise<void
   }
   process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : `${formatBridgeSummary(summary)}\n`);
   const ok = invalidJobs === 0 && summary.drained && summary.jobs.every((job) => job.state === "completed" || job.state === "skipped");
-  process.exitCode = signal ? signalExitCode(signal) : ok ? 0 : 1;
+  const pushStopped = summary.sessions.some((session) => session.pushStopped !== null);
+  process.exitCode = pushStopped ? EXIT_PUSH_STOPPED : signal ? signalExitCode(signal) : ok ? 0 : 1;
 }

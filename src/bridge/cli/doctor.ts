@@ -7,6 +7,7 @@ import { accessSync, constants, existsSync, statfsSync } from "node:fs";
 import path from "node:path";
 import { codexVersion, findCodexBinary } from "../codex/codexBinary.js";
 import { Outbox } from "../outbox/outbox.js";
+import { checkApiModule, DEFAULT_API_MODULE } from "../push/convexHttpTransport.js";
 import { SCHEMA_VERSION } from "../outbox/outboxSchema.js";
 
 /** How long the Convex URL gets to answer, in ms. */
@@ -29,6 +30,8 @@ export type DoctorOptions = {
   codexBin?: string;
   convexUrl?: string;
   authToken?: string;
+  /** The host's API module exporting the bridge's wrappers (`--api`); default `codex`. */
+  api?: string;
   /** The outbox file to check (it need not exist yet). */
   outboxPath: string;
   env?: NodeJS.ProcessEnv;
@@ -44,6 +47,7 @@ export async function runDoctor(options: DoctorOptions): Promise<Check[]> {
         ? { status: "ok", detail: `set (${options.authToken.length} characters)` }
         : { status: "warn", detail: "not set: pass --auth-token or CODEX_CONVEX_AUTH_TOKEN unless the host app needs no auth" },
     ),
+    check("host API module", async () => checkApi(options.api)),
     check("outbox", async () => checkOutbox(options.outboxPath)),
     check("disk space", async () => checkDisk(options.outboxPath)),
   ]);
@@ -80,6 +84,11 @@ async function checkConvex(url: string | undefined): Promise<Omit<Check, "name">
     const cause = (error as { cause?: { code?: string } }).cause?.code;
     return { status: "fail", detail: `${url} did not answer: ${cause ?? (error as Error).message}. Check the URL and the network.` };
   }
+}
+
+function checkApi(api: string | undefined): Omit<Check, "name"> {
+  const module = checkApiModule(api ?? DEFAULT_API_MODULE);
+  return { status: "ok", detail: `the bridge calls ${module}:ensureSession and ${module}:ingestSafe (convex/${module}.ts of the host app)` };
 }
 
 function checkOutbox(file: string): Omit<Check, "name"> {

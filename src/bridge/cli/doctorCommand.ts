@@ -8,6 +8,8 @@ export type DoctorCommandOptions = {
   outbox?: string;
   convexUrl?: string;
   authToken?: string;
+  /** The host's API module (`--api`). */
+  api?: string;
   codexBin?: string;
   json: boolean;
 };
@@ -26,6 +28,7 @@ export async function doctorCommand(options: DoctorCommandOptions): Promise<void
     codexBin: options.codexBin,
     convexUrl: options.convexUrl,
     authToken: options.authToken,
+    api: options.api,
     outboxPath: outboxPath(options),
   });
   const ok = checks.every((c) => c.status !== "fail");

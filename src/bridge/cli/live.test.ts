@@ -12,13 +12,28 @@ describe("status line", () => {
           { id: "c", state: "failed", nextPrompt: 0, prompts: 1, codexPid: undefined },
         ],
         sessions: [
-          { sessionId: "s1", lastSeq: 120, ackedSeq: 100, lastError: "[TRANSPORT_FAILED] down", lastPushAt: 7_000 },
-          { sessionId: "s2", lastSeq: 50, ackedSeq: 50, lastError: null, lastPushAt: 9_000 },
+          { sessionId: "s1", lastSeq: 120, ackedSeq: 100, lastError: "[TRANSPORT_FAILED] down", lastPushAt: 7_000, pushStopped: null },
+          { sessionId: "s2", lastSeq: 50, ackedSeq: 50, lastError: null, lastPushAt: 9_000, pushStopped: null },
         ],
       },
       12_000,
     );
     expect(text).toBe("jobs 1 running, 1 done, 1 failed (a 2/3) │ events 170 stored, 150 acked, 20 pending │ last push 3 s ago │ 1 session(s) retrying");
+  });
+
+  it("puts a session stopped on a permanent error first, with its code and what to do, and does not call it retrying", () => {
+    const text = renderStatus(
+      {
+        jobs: [],
+        sessions: [
+          { sessionId: "s1", lastSeq: 12, ackedSeq: 0, lastError: "[UNAUTHENTICATED] token expired", lastPushAt: null, pushStopped: "UNAUTHENTICATED" },
+          { sessionId: "s2", lastSeq: 5, ackedSeq: 0, lastError: "[TRANSPORT_FAILED] down", lastPushAt: null, pushStopped: null },
+        ],
+      },
+      12_000,
+    );
+    expect(text).toMatch(/^push STOPPED on UNAUTHENTICATED \(1 session\(s\)\): the auth token was refused .*--auth-token/);
+    expect(text).toMatch(/│ 1 session\(s\) retrying$/);
   });
 
   it("draws in place, clears before log lines, and fits the terminal", () => {

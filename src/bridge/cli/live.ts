@@ -4,12 +4,17 @@
  * graceful stop of the bridge.
  */
 import type { Bridge, BridgeSnapshot } from "../jobs/bridge.js";
+import { adviceFor } from "../errors.js";
 import type { BridgeLog, LogLevel } from "../log.js";
 import { createLogger } from "./logger.js";
 import { onStopSignals } from "./signals.js";
 import { StatusLine } from "./statusLine.js";
 
-/** The status line's text for a snapshot. */
+/**
+ * The status line's text for a snapshot. A session whose pushing stopped on a
+ * permanent error comes first, with its code and what to do; sessions whose
+ * last push failed and that still retry are counted as "retrying".
+ */
 export function renderStatus(snapshot: BridgeSnapshot, now: number = Date.now()): string {
   const count = (state: string) => snapshot.jobs.filter((job) => job.state === state).length;
   const running = snapshot.jobs.filter((job) => job.state === "running");
@@ -20,8 +25,13 @@ export function renderStatus(snapshot: BridgeSnapshot, now: number = Date.now())
   const stored = snapshot.sessions.reduce((sum, s) => sum + s.lastSeq, 0);
   const acked = snapshot.sessions.reduce((sum, s) => sum + s.ackedSeq, 0);
   const lastPush = Math.max(0, ...snapshot.sessions.map((s) => s.lastPushAt ?? 0));
-  const errors = snapshot.sessions.filter((s) => s.lastError !== null && s.ackedSeq < s.lastSeq).length;
+  const errors = snapshot.sessions.filter((s) => s.pushStopped === null && s.lastError !== null && s.ackedSeq < s.lastSeq).length;
+  const stopped = snapshot.sessions.filter((s) => s.pushStopped !== null);
+  const codes = [...new Set(stopped.map((s) => s.pushStopped as string))];
   return [
+    ...(stopped.length > 0
+      ? [`push STOPPED on ${codes.join(", ")} (${stopped.length} session(s)): ${codes.map((code) => adviceFor(code) ?? "see the log").join("; ")}`]
+      : []),
     `jobs ${count("running")} running, ${count("completed") + count("skipped")} done, ${count("failed")} failed${turns ? ` (${turns})` : ""}`,
     `events ${stored} stored, ${acked} acked, ${stored - acked} pending`,
     lastPush > 0 ? `last push ${Math.round((now - lastPush) / 1000)} s ago` : "no push yet",

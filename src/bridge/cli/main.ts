@@ -3,8 +3,12 @@
  * The `codex-convex` command line. Parsing is commander's (see `program.ts`);
  * each command is a thin layer over the bridge's library functions.
  */
+import { hideCommandLine } from "../secrets.js";
 import { reportAndExit } from "./output.js";
 import { buildProgram } from "./program.js";
+
+// Flags may carry secrets (--auth-token): keep them out of `ps` for the commands codex runs.
+hideCommandLine(["codex-convex", process.argv[2]].filter((word) => word !== undefined && /^[a-z-]+$/.test(word)).join(" "));
 
 buildProgram()
   .parseAsync(process.argv)

@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { BridgeError } from "../errors.js";
 import { LOG_LEVELS, type LogLevel } from "../log.js";
 import type { OutboxSynchronous } from "../outbox/outbox.js";
+import { DEFAULT_API_MODULE } from "../push/convexHttpTransport.js";
 import { DEFAULT_LOG_LEVEL } from "./logger.js";
 
 /** Outbox file under the working directory when `--outbox` is not given. */
@@ -20,6 +21,8 @@ export type WorkOptions = GlobalOptions & {
   cwd: string;
   convexUrl?: string;
   authToken?: string;
+  /** The host's API module (see `apiOption`). */
+  api: string;
   outbox?: string;
   codexBin?: string;
   synchronous: OutboxSynchronous;
@@ -53,6 +56,19 @@ export function addOutboxOptions(command: Command): Command {
     .option("--outbox <file>", `SQLite outbox file (default: <cwd>/${DEFAULT_OUTBOX_RELATIVE_PATH})`);
 }
 
+/**
+ * `--api <module>` (env `CODEX_CONVEX_API`, default `codex`): the module of
+ * the host app's `convex/` folder that exports the `ensureSession` and
+ * `ingestSafe` wrappers (`defineCodexApi`), without extension, e.g. `codex`
+ * for `convex/codex.ts` or `bridge/codex` for `convex/bridge/codex.ts`. The
+ * bridge calls `<module>:ensureSession` and `<module>:ingestSafe`.
+ */
+export function apiOption(): Option {
+  return new Option("--api <module>", "host module (under convex/, no extension) exporting the wrappers; calls <module>:ingestSafe")
+    .env("CODEX_CONVEX_API")
+    .default(DEFAULT_API_MODULE);
+}
+
 /** Adds the options of commands that run codex and push to Convex. */
 export function addWorkOptions(command: Command): Command {
   return addOutboxOptions(command)
@@ -60,6 +76,7 @@ export function addWorkOptions(command: Command): Command {
     .addOption(
       new Option("--auth-token <jwt>", "a JWT the host app's auth accepts, sent as Bearer token").env("CODEX_CONVEX_AUTH_TOKEN"),
     )
+    .addOption(apiOption())
     .option("--codex-bin <path>", "the native codex binary (else CODEX_BIN, @openai/codex, PATH)")
     .addOption(
       new Option("--synchronous <mode>", "outbox durability: NORMAL survives a crash of the bridge, FULL also power loss")
@@ -68,7 +85,11 @@ export function addWorkOptions(command: Command): Command {
     )
     .option("--max-pending-bytes <bytes>", "cap on bytes Convex has not acknowledged yet (default 1 GiB)", positiveInt)
     .option("--log-dir <dir>", `directory of codex's stderr logs, rotated (default: <outbox dir>/${DEFAULT_LOG_DIR_NAME})`)
-    .option("--flush-timeout <ms>", "how long to wait for Convex before exiting, in ms", positiveInt)
+    .option(
+      "--flush-timeout <ms>",
+      "before exiting, wait for Convex while acknowledgements advance; give up (exit 1) after this long without progress, in ms (default 30000)",
+      positiveInt,
+    )
     .option("--coalesce-deltas", "merge adjacent text deltas of one item before pushing (same seqs, fewer events)", false)
     .option("--keep-acked", "keep rows Convex acknowledged in the outbox (for audits); default: delete them", false)
     .option("--no-status", "no live status line on a terminal")

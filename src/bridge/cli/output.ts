@@ -3,8 +3,15 @@ import { BridgeError } from "../errors.js";
 
 /** Exit code for errors the user can fix (missing binary, bad URL, ...). */
 export const EXIT_USAGE = 2;
-/** Exit code for anything else. */
+/** Exit code for anything else (a turn that did not complete, events not acknowledged in time). */
 export const EXIT_FAILURE = 1;
+/**
+ * Exit code when pushing stopped on a permanent error (the token was refused,
+ * the session belongs to another user, Convex refused a batch, ...): the
+ * events stay in the outbox, and retrying without fixing the cause will not help.
+ * Takes precedence over {@link EXIT_FAILURE} and the signal codes.
+ */
+export const EXIT_PUSH_STOPPED = 3;
 
 /**
  * Prints `error` as one line (`codex-convex: [CODE] message`) and exits:

@@ -2,7 +2,7 @@
 import { Command, Option } from "commander";
 import { bridgeCommand } from "./bridgeCommand.js";
 import { doctorCommand } from "./doctorCommand.js";
-import { addGlobalOptions, addOutboxOptions, addWorkOptions, positiveInt } from "./options.js";
+import { addGlobalOptions, addOutboxOptions, addWorkOptions, apiOption, positiveInt } from "./options.js";
 import { runCommand } from "./runCommand.js";
 import { statusCommand } from "./statusCommand.js";
 
@@ -52,6 +52,7 @@ export function buildProgram(): Command {
   addOutboxOptions(program.command("doctor").description("Check the codex binary, the Convex URL, the outbox file and disk space"))
     .addOption(new Option("--convex-url <url>", "the Convex deployment URL").env("CONVEX_URL"))
     .addOption(new Option("--auth-token <jwt>", "the JWT the bridge would send").env("CODEX_CONVEX_AUTH_TOKEN"))
+    .addOption(apiOption())
     .option("--codex-bin <path>", "the native codex binary (else CODEX_BIN, @openai/codex, PATH)")
     .option("--json", "print the checks as one JSON object", false)
     .action(async (_options, command: Command) => {

@@ -4,6 +4,7 @@ import { ConvexHttpTransport } from "../push/convexHttpTransport.js";
 import { run, type RunSummary } from "../jobs/run.js";
 import { LiveOutput } from "./live.js";
 import { logDir, outboxPath, pusherTuning, requireConvexUrl, type WorkOptions } from "./options.js";
+import { EXIT_PUSH_STOPPED } from "./output.js";
 import { signalExitCode } from "./signals.js";
 
 /** Parsed options of `run` (see `--help`). */
@@ -16,12 +17,16 @@ export function formatSummary(summary: RunSummary): string {
     `events ${summary.events} stored, ${summary.acked} acknowledged in ${summary.pushes} pushes` +
       (summary.drained ? "" : " (not all pushed yet: they stay in the outbox for the next run)"),
     `turn ${summary.turnMs} ms, run ${summary.durationMs} ms (codex ${summary.codexVersion})`,
+    ...(summary.pushStopped
+      ? [`pushing STOPPED on ${summary.pushStopped.code}: ${summary.pushStopped.message} What to do: ${summary.pushStopped.advice}.`]
+      : []),
   ].join("\n");
 }
 
 /**
- * Runs one turn and prints its summary. Exit code 1 when the turn did not
- * complete or not every event reached Convex; 130/143 after SIGINT/SIGTERM.
+ * Runs one turn and prints its summary. Exit code 3 (`EXIT_PUSH_STOPPED`) when
+ * pushing stopped on a permanent error; 130/143 after SIGINT/SIGTERM; 1 when
+ * the turn did not complete or not every event reached Convex.
  * @throws BridgeError `INVALID_ARGUMENT` when no Convex URL is given; any error of `run`.
  */
 export async function runCommand(prompt: string, options: RunCommandOptions): Promise<void> {
@@ -34,7 +39,7 @@ export async function runCommand(prompt: string, options: RunCommandOptions): Pr
     summary = await run({
       prompt,
       cwd,
-      transport: new ConvexHttpTransport({ url, authToken: options.authToken }),
+      transport: new ConvexHttpTransport({ url, authToken: options.authToken, api: options.api }),
       outboxPath: outboxPath(options),
       synchronous: options.synchronous,
       maxPendingBytes: options.maxPendingBytes,
@@ -49,6 +54,7 @@ export async function runCommand(prompt: string, options: RunCommandOptions): Pr
     signal = live.finish();
   }
   process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
-  if (signal) process.exitCode = signalExitCode(signal);
+  if (summary.pushStopped) process.exitCode = EXIT_PUSH_STOPPED;
+  else if (signal) process.exitCode = signalExitCode(signal);
   else if (summary.status !== "completed" || !summary.drained) process.exitCode = 1;
 }

@@ -1,4 +1,5 @@
 /** `codex-convex status`: the outbox's sessions, read from the file (works while a bridge runs). */
+import { adviceFor } from "../errors.js";
 import { outboxStatus, type OutboxStatus } from "../outbox/outboxStatus.js";
 import { outboxPath } from "./options.js";
 
@@ -27,14 +28,19 @@ export function formatStatus(status: OutboxStatus): string {
     String(s.pendingBytes),
     formatAge(s.oldestPendingAgeMs),
     s.lastPushAgeMs === null ? "never" : `${formatAge(s.lastPushAgeMs)} ago`,
-    s.lastError === null ? "-" : `${formatAge(s.lastErrorAt === null ? null : status.at - s.lastErrorAt)} ago: ${s.lastError.slice(0, 80)}`,
+    `${s.pushStopped === null ? "" : "STOPPED "}` +
+      (s.lastError === null ? "-" : `${formatAge(s.lastErrorAt === null ? null : status.at - s.lastErrorAt)} ago: ${s.lastError.slice(0, 80)}`),
   ]);
+  const stops = status.sessions
+    .filter((s) => s.pushStopped !== null)
+    .map((s) => `session ${s.sessionId.slice(0, 8)}: pushing stopped on ${s.pushStopped}; what to do: ${adviceFor(s.pushStopped ?? "") ?? "see the last error"}.`);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
   const { totals } = status;
   return [
     `outbox ${status.path}`,
     ...(rows.length > 0 ? [line(header), ...rows.map(line)] : ["no sessions"]),
+    ...stops,
     `${totals.sessions} session(s); ${totals.pendingEvents} event(s), ${totals.pendingBytes} bytes not acknowledged by Convex` +
       `${totals.oldestPendingAgeMs === null ? "" : `; oldest ${formatAge(totals.oldestPendingAgeMs)}`}` +
       `${totals.sessionsWithErrors > 0 ? `; ${totals.sessionsWithErrors} session(s) failing to push` : ""}`,
@@ -43,7 +49,8 @@ export function formatStatus(status: OutboxStatus): string {
 
 /**
  * Prints the status. Exit code 1 when a session with unacknowledged events
- * has a push error.
+ * has a push error (retrying, or stopped on a permanent error: see the
+ * "STOPPED" mark and the line under the table saying what to do).
  * @throws BridgeError `INVALID_ARGUMENT` when there is no outbox; `OUTBOX_CORRUPT`.
  */
 export function statusCommand(options: StatusCommandOptions): void {

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { closeSync, createWriteStream, existsSync, openSync } from "node:fs";
 import { BridgeError } from "../errors.js";
+import { codexEnvironment } from "./codexEnv.js";
 import { JsonRpcConnection, type JsonRpcConnectionOptions } from "./rpc.js";
 
 /** How much of codex's latest stderr output is kept for error messages, in bytes. */
@@ -20,7 +21,13 @@ export type SpawnAppServerOptions = {
   binaryPath: string;
   /** Working directory of the child. Default: this process's. */
   cwd?: string;
-  /** Complete environment of the child (not merged). Default `process.env`. */
+  /**
+   * Environment of the child (complete, not merged with this process's).
+   * Default `process.env`. Either way the bridge's credentials are removed
+   * first (`CODEX_CONVEX_*`, credential `CONVEX_*`, any value holding a
+   * remembered secret; see `codexEnv.ts`): codex passes its environment to
+   * every command the model runs.
+   */
   env?: NodeJS.ProcessEnv;
   /** Extra arguments after `app-server`, e.g. `["-c", "model=\"o3\""]`. */
   args?: string[];
@@ -95,7 +102,7 @@ export async function spawnAppServer(options: SpawnAppServerOptions): Promise<Ap
   try {
     child = spawn(binaryPath, args, {
       cwd: options.cwd,
-      env: options.env ?? process.env,
+      env: codexEnvironment(options.env ?? process.env),
       stdio: ["pipe", "pipe", "pipe"],
       windowsHide: true,
     });

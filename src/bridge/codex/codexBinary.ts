@@ -10,6 +10,7 @@ import { accessSync, constants, openSync, readSync, closeSync, realpathSync, sta
 import { createRequire } from "node:module";
 import path from "node:path";
 import { BridgeError } from "../errors.js";
+import { codexEnvironment } from "./codexEnv.js";
 
 /** Where {@link findCodexBinary} found the binary. */
 export type CodexBinarySource = "flag" | "env" | "package" | "path";
@@ -146,7 +147,7 @@ export function codexVersion(
   timeoutMs: number = CODEX_VERSION_TIMEOUT_MS,
 ): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(binaryPath, ["--version"], { timeout: timeoutMs, windowsHide: true }, (error, stdout) => {
+    execFile(binaryPath, ["--version"], { timeout: timeoutMs, windowsHide: true, env: codexEnvironment() }, (error, stdout) => {
       if (error) {
         reject(
           new BridgeError(

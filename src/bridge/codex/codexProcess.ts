@@ -45,7 +45,7 @@ export type CodexProcessOptions = {
   binaryPath: string;
   /** Working directory of codex. */
   cwd: string;
-  /** Environment of codex (complete, not merged); default `process.env`. */
+  /** Environment of codex (complete, not merged); default `process.env`. Our credentials are removed either way (`codexEnv.ts`). */
   env?: NodeJS.ProcessEnv;
   /** Extra `codex app-server` arguments. */
   codexArgs?: string[];

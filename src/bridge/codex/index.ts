@@ -4,3 +4,5 @@ export type { CodexBinary, CodexBinarySource, FindCodexBinaryOptions } from "./c
 export { CodexProcess, declineServerRequest } from "./codexProcess.js";
 export type { CodexProcessOptions, ProgressCell } from "./codexProcess.js";
 export { RotatingLog } from "./stderrLog.js";
+export { BRIDGE_ENV_PREFIX, codexEnvironment, isBridgeCredentialName, PUBLIC_CONVEX_ENV_KEYS } from "./codexEnv.js";
+export type { CodexEnvironmentOptions } from "./codexEnv.js";

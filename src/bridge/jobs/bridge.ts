@@ -9,9 +9,14 @@
  * was running when its process died, is claimed, its cut-off turn recorded
  * failed, and its pusher started (`ensureSession`, then from `ackedSeq`). A job
  * given again by id continues its session and thread where it stopped.
+ *
+ * A push failure retrying cannot fix stops that session's pusher (its events
+ * stay in the outbox; see `errors.ts`). When no session could get past it
+ * (`BRIDGE_WIDE_ERROR_CODES`: the token was refused, the device revoked, the
+ * host functions missing), the whole bridge stops as on SIGTERM.
  */
 import os from "node:os";
-import { BridgeError, isBridgeError } from "../errors.js";
+import { adviceFor, BRIDGE_WIDE_ERROR_CODES, BridgeError, isBridgeError } from "../errors.js";
 import { checkContinuation, type Job } from "./jobs.js";
 import { JobRunner, type JobResult, type JobRunnerOptions } from "./jobRunner.js";
 import { SILENT_LOG, type BridgeLog } from "../log.js";
@@ -20,14 +25,21 @@ import { readProgress } from "./progress.js";
 import type { BackpressureOptions } from "./backpressure.js";
 import { SessionHandle, type PusherTuning } from "./sessionHandle.js";
 import type { IngestTransport } from "../push/transport.js";
+import { sessionsLeftBehind, type BridgeSnapshot, type BridgeSummary, type SessionSummary } from "./bridgeSummary.js";
+
+export type { BridgeSnapshot, BridgeSummary, LeftBehind, PushStop, SessionSummary } from "./bridgeSummary.js";
 
 /** Jobs run at once by default (each is one codex process). */
 export const DEFAULT_MAX_CONCURRENT_JOBS = 4;
 
-/** How long the bridge waits for Convex after its jobs are done, before exiting, in ms. */
+/**
+ * Stall timeout of the flush after the jobs are done, in ms: the bridge keeps
+ * waiting for Convex while acknowledgements advance, and gives up (not
+ * drained, exit 1) once none arrived for this long.
+ */
 export const DONE_FLUSH_TIMEOUT_MS = 30_000;
 
-/** How long a stopping bridge (SIGINT/SIGTERM) waits for Convex before exiting, in ms. */
+/** Stall timeout of the flush of a stopping bridge (SIGINT/SIGTERM), in ms; see {@link DONE_FLUSH_TIMEOUT_MS}. */
 export const SHUTDOWN_FLUSH_TIMEOUT_MS = 10_000;
 
 /** Options of {@link Bridge}. */
@@ -50,9 +62,9 @@ export type BridgeOptions = {
   resumeLeftovers?: boolean;
   /** Keep running after the jobs are done, until {@link Bridge.stop}; default false. */
   keepAlive?: boolean;
-  /** Wait for Convex after the jobs, in ms; default {@link DONE_FLUSH_TIMEOUT_MS}. */
+  /** Stall timeout of the flush after the jobs (longest wait with no acknowledgement progress), in ms; default {@link DONE_FLUSH_TIMEOUT_MS}. */
   flushTimeoutMs?: number;
-  /** Wait for Convex when stopped, in ms; default {@link SHUTDOWN_FLUSH_TIMEOUT_MS}. */
+  /** Stall timeout of the flush when stopped, in ms; default {@link SHUTDOWN_FLUSH_TIMEOUT_MS}. */
   shutdownFlushTimeoutMs?: number;
   pusher?: PusherTuning;
   backpressure?: BackpressureOptions;
@@ -61,33 +73,6 @@ export type BridgeOptions = {
   log?: BridgeLog;
 };
 
-/** One session at the end of a bridge run. */
-export type SessionSummary = {
-  sessionId: string;
-  jobId: string | null;
-  lastSeq: number;
-  ackedSeq: number;
-  /** `ingestSafe` calls answered in this run. */
-  pushes: number;
-  drained: boolean;
-};
-
-/** What a bridge run did. */
-export type BridgeSummary = {
-  jobs: JobResult[];
-  sessions: SessionSummary[];
-  /** True when Convex acknowledged every event of every session this run touched. */
-  drained: boolean;
-  /** The stop reason, when stopped before the work was done. */
-  stoppedBy: string | null;
-  durationMs: number;
-};
-
-/** A point-in-time view for status lines. */
-export type BridgeSnapshot = {
-  jobs: Array<{ id: string; state: JobResult["state"]; nextPrompt: number; prompts: number; codexPid: number | undefined }>;
-  sessions: Array<{ sessionId: string; lastSeq: number; ackedSeq: number; lastError: string | null; lastPushAt: number | null }>;
-};
 
 /** Runs jobs and drains sessions; see the module comment. */
 export class Bridge {
@@ -131,10 +116,12 @@ export class Bridge {
       : (this.options.shutdownFlushTimeoutMs ?? SHUTDOWN_FLUSH_TIMEOUT_MS);
     const sessions = await Promise.all([...this.handles.values()].map((handle) => this.closeHandle(handle, timeout)));
     if (failure !== null) throw failure;
+    const leftBehind = sessionsLeftBehind(this.options.outbox, new Set(this.handles.keys()));
     return {
       jobs: [...this.results],
       sessions,
-      drained: sessions.every((s) => s.drained),
+      leftBehind,
+      drained: sessions.every((s) => s.drained) && leftBehind.length === 0,
       stoppedBy: this.stopReason,
       durationMs: Date.now() - started,
     };
@@ -163,7 +150,14 @@ export class Bridge {
     });
     const sessions = [...this.handles.values()].map((handle) => {
       const record = this.options.outbox.session(handle.sessionId);
-      return { sessionId: handle.sessionId, lastSeq: record.lastSeq, ackedSeq: record.ackedSeq, lastError: record.lastError, lastPushAt: record.lastPushAt };
+      return {
+        sessionId: handle.sessionId,
+        lastSeq: record.lastSeq,
+        ackedSeq: record.ackedSeq,
+        lastError: record.lastError,
+        lastPushAt: record.lastPushAt,
+        pushStopped: handle.pushStopped?.code ?? null,
+      };
     });
     return { jobs, sessions };
   }
@@ -187,7 +181,10 @@ export class Bridge {
         );
       } catch (error) {
         if (!isBridgeError(error, "SESSION_LOCKED")) throw error;
-        this.log.info(`session ${record.sessionId.slice(0, 8)} is run by another live bridge; leaving it alone`);
+        this.log.warn(
+          `session ${record.sessionId.slice(0, 8)} is run by another live bridge (pid ${record.ownerPid}); leaving it alone ` +
+            `(${record.lastSeq - record.ackedSeq} event(s) not acknowledged, so this run will not report "drained")`,
+        );
       }
     }
   }
@@ -196,7 +193,12 @@ export class Bridge {
     let handle = this.handles.get(sessionId);
     if (!handle) {
       const { outbox, transport, pusher, log } = this.options;
-      handle = SessionHandle.open({ outbox, transport, sessionId, pusher, log });
+      const onError = (error: BridgeError, retryInMs: number | null) => {
+        pusher?.onError?.(error, retryInMs);
+        // No session can get past these (credentials, host app): stop rather than run codex with nowhere to push.
+        if (retryInMs === null && BRIDGE_WIDE_ERROR_CODES.has(error.code)) this.stop(`pushing to Convex stopped on ${error.code}`);
+      };
+      handle = SessionHandle.open({ outbox, transport, sessionId, pusher: { ...pusher, onError }, log });
       this.handles.set(sessionId, handle);
     }
     return handle;
@@ -275,6 +277,7 @@ export class Bridge {
       this.log.error(`session ${handle.sessionId.slice(0, 8)}: ${(error as Error).message}`);
     }
     const record = outbox.session(handle.sessionId);
+    const stop = handle.pushStopped;
     return {
       sessionId: handle.sessionId,
       jobId: record.jobId,
@@ -282,6 +285,7 @@ export class Bridge {
       ackedSeq: record.ackedSeq,
       pushes: handle.pusher.stats().pushes,
       drained: flushed && record.ackedSeq >= record.lastSeq,
+      pushStopped: stop ? { code: stop.code, message: stop.message, advice: adviceFor(stop.code) ?? "see the message" } : null,
     };
   }
 

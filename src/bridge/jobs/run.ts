@@ -4,7 +4,7 @@
  * no adoption of leftovers, so it gets the same supervision (codex restarted
  * and the thread resumed if codex dies mid-turn). The CLI and the demo call it.
  */
-import { Bridge, type BridgeOptions } from "./bridge.js";
+import { Bridge, type BridgeOptions, type PushStop } from "./bridge.js";
 import { codexVersion, findCodexBinary } from "../codex/codexBinary.js";
 import { BridgeError } from "../errors.js";
 import { newJobId } from "./jobs.js";
@@ -13,7 +13,10 @@ import { Outbox, type OutboxSynchronous } from "../outbox/outbox.js";
 import type { PusherTuning } from "./sessionHandle.js";
 import type { IngestTransport } from "../push/transport.js";
 
-/** How long `run` waits, after the turn, for Convex to acknowledge every event, in ms. */
+/**
+ * Stall timeout of `run`'s flush after the turn, in ms: it waits for Convex
+ * while acknowledgements advance, and gives up once none arrived for this long.
+ */
 export const RUN_FLUSH_TIMEOUT_MS = 30_000;
 
 /** Options of {@link run}. */
@@ -38,7 +41,7 @@ export type RunOptions = {
   codexArgs?: string[];
   /** Directory of codex's rotated stderr logs; default: not kept. */
   logDir?: string;
-  /** How long to wait for Convex after the turn, in ms; default {@link RUN_FLUSH_TIMEOUT_MS}. */
+  /** Stall timeout of the flush after the turn (longest wait with no acknowledgement progress), in ms; default {@link RUN_FLUSH_TIMEOUT_MS}. */
   flushTimeoutMs?: number;
   /** Pusher tuning. */
   pusher?: PusherTuning;
@@ -65,6 +68,8 @@ export type RunSummary = {
   pushes: number;
   /** True when Convex acknowledged every stored event before exit. */
   drained: boolean;
+  /** The permanent error pushing stopped on (its events stay in the outbox), or null. */
+  pushStopped: PushStop | null;
   /** Wall time from start to exit, in ms. */
   durationMs: number;
   /** Wall time of the turn alone (turn/start to turn/completed), in ms. */
@@ -122,6 +127,7 @@ export async function run(options: RunOptions): Promise<RunSummary> {
       acked: session.ackedSeq,
       pushes: session.pushes,
       drained: session.drained,
+      pushStopped: session.pushStopped,
       durationMs: Date.now() - started,
       turnMs: turn?.durationMs ?? 0,
     };

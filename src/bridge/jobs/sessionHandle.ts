@@ -4,7 +4,7 @@
  * progress. Codex processes come and go on a session; the handle stays until
  * the session is flushed and released.
  */
-import { BridgeError } from "../errors.js";
+import { adviceFor, BridgeError } from "../errors.js";
 import { SILENT_LOG, type BridgeLog } from "../log.js";
 import type { Outbox } from "../outbox/outbox.js";
 import { PROGRESS_META_KEY, readProgress, type JobProgress, type TurnRef } from "./progress.js";
@@ -48,7 +48,12 @@ export class SessionHandle {
       sessionId: options.sessionId,
       onError: (error, retryInMs) => {
         const short = this.sessionId.slice(0, 8);
-        if (retryInMs === null) log.error(`session ${short}: pushing stopped: [${error.code}] ${error.message}`);
+        if (retryInMs === null) {
+          log.error(
+            `session ${short}: pushing stopped: [${error.code}] ${error.message} ` +
+              `What to do: ${adviceFor(error.code) ?? "see the message"}. Its events stay in the outbox and are pushed on the next start.`,
+          );
+        }
         else log.warn(`session ${short}: push failed, retrying in ${retryInMs} ms: [${error.code}] ${error.message}`);
         options.pusher?.onError?.(error, retryInMs);
       },
@@ -121,6 +126,12 @@ export class SessionHandle {
     this.pusher.kick();
   }
 
+  /** The permanent error pushing stopped on (see `isPermanentError`), or null while it pushes or retries. */
+  get pushStopped(): BridgeError | null {
+    const { state, lastError } = this.pusher.stats();
+    return state === "failed" ? lastError : null;
+  }
+
   /** Whether Convex acknowledged everything stored so far. */
   get drained(): boolean {
     const { lastSeq } = this.outbox.session(this.sessionId);
@@ -128,8 +139,9 @@ export class SessionHandle {
   }
 
   /**
-   * Waits up to `flushTimeoutMs` for Convex to acknowledge everything stored,
-   * then stops the pusher and releases the claim. Rows not acknowledged stay
+   * Waits for Convex to acknowledge everything stored, for as long as
+   * acknowledgements advance (giving up after `flushTimeoutMs` without
+   * progress: the stall timeout), then stops the pusher and releases the claim. Rows not acknowledged stay
    * in the outbox for the next start. Calling it again returns the same result.
    * @param closed - Also mark the session closed (its job is done).
    */

@@ -283,7 +283,7 @@ describe("markAcked, prune, stats", () => {
       { origin: "codex", line: "bbb", receivedAt: 200 },
       { origin: "codex", line: "cccc", receivedAt: 300 },
     ]);
-    const noOwner = { jobId: null, ownerPid: null, ownerAlive: false, lastPushAt: null, lastError: null, lastErrorAt: null };
+    const noOwner = { jobId: null, ownerPid: null, ownerAlive: false, lastPushAt: null, lastError: null, lastErrorAt: null, pushStopped: null };
     expect(outbox.sessionStats(id)).toEqual({
       ...noOwner,
       sessionId: id,
@@ -370,7 +370,7 @@ describe("schema version 2", () => {
 describe("ownership, jobs, push records", () => {
   it("lets one live process own a session; a dead owner's session can be claimed", () => {
     const alive = new Set([111, process.pid]);
-    const outbox = openOutbox({ isProcessAlive: (pid) => alive.has(pid) });
+    const outbox = openOutbox({ processToken: (pid) => (alive.has(pid) ? `start-of-${pid}` : null) });
     const id = outbox.createSession({}, { jobId: "job-1" });
     outbox.claimSession(id, 111);
     expectBridgeError(() => outbox.claimSession(id), "SESSION_LOCKED");
@@ -382,6 +382,19 @@ describe("ownership, jobs, push records", () => {
     expect(outbox.session(id).ownerPid).toBe(process.pid);
     outbox.releaseSession(id);
     expect(outbox.session(id).ownerPid).toBeNull();
+  });
+
+  it("takes a reused pid (same pid, another start time) for a dead owner", () => {
+    let startOf111 = "first";
+    const outbox = openOutbox({ processToken: (pid) => (pid === 111 ? startOf111 : `start-of-${pid}`) });
+    const id = outbox.createSession();
+    outbox.claimSession(id, 111);
+    expect(outbox.sessionStats(id).ownerAlive).toBe(true);
+    expectBridgeError(() => outbox.claimSession(id), "SESSION_LOCKED");
+    startOf111 = "second"; // 111 died and an unrelated process got its pid
+    expect(outbox.sessionStats(id).ownerAlive).toBe(false);
+    outbox.claimSession(id);
+    expect(outbox.session(id).ownerPid).toBe(process.pid);
   });
 
   it("finds the newest session of a job", () => {

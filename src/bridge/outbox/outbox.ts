@@ -28,13 +28,13 @@ import {
   errorMessage,
   prepareItem,
   prepareStatements,
-  processAlive,
   toSessionRecord,
   unknownSession,
   type EventRow,
   type SessionRow,
 } from "./outboxRows.js";
 import { migrate } from "./outboxSchema.js";
+import { processToken } from "./processIdentity.js";
 import type {
   AppendItem,
   AppendOptions,
@@ -87,7 +87,7 @@ export const MAX_STORED_ERROR_CHARS = 2_000;
  */
 export class Outbox {
   private readonly maxPendingBytes: number;
-  private readonly isProcessAlive: (pid: number) => boolean;
+  private readonly processToken: (pid: number) => string | null;
   private readonly statements;
   private closed = false;
 
@@ -97,7 +97,7 @@ export class Outbox {
     options: OutboxOptions,
   ) {
     this.maxPendingBytes = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
-    this.isProcessAlive = options.isProcessAlive ?? processAlive;
+    this.processToken = options.processToken ?? processToken;
     this.statements = prepareStatements(db);
   }
 
@@ -204,25 +204,28 @@ export class Outbox {
   }
 
   /**
-   * Makes `pid` the one process that runs (appends to and pushes) the session.
-   * A session whose owner died (crash, `kill -9`) can be claimed again.
+   * Makes `pid` the one process that runs (appends to and pushes) the session,
+   * recording it with its start-time token (`processIdentity.ts`), and clears
+   * a stop on a permanent push error (the new owner tries again). A session
+   * whose owner is gone (crash, `kill -9`) can be claimed again, also when its
+   * pid now belongs to an unrelated process (a different start time).
    *
    * @param pid - The claiming process; default this one.
-   * @throws BridgeError `SESSION_LOCKED` when another live process owns it;
+   * @throws BridgeError `SESSION_LOCKED` when the owner still runs;
    *   `INVALID_ARGUMENT` for an unknown session.
    */
   claimSession(sessionId: string, pid: number = process.pid): void {
     this.db
       .transaction(() => {
         const row = this.sessionRow(sessionId);
-        if (row.owner_pid !== null && row.owner_pid !== pid && this.isProcessAlive(row.owner_pid)) {
+        if (row.owner_pid !== null && row.owner_pid !== pid && this.ownerRuns(row)) {
           throw new BridgeError(
             "SESSION_LOCKED",
-            `Session ${sessionId} of the outbox at ${this.path} is run by process ${row.owner_pid}, which is still alive. ` +
+            `Session ${sessionId} of the outbox at ${this.path} is run by process ${row.owner_pid}, which is still running. ` +
               "Stop that bridge first, or use another outbox file (--outbox).",
           );
         }
-        this.statements.setOwner.run(pid, Date.now(), sessionId);
+        this.statements.setOwner.run(pid, this.processToken(pid), Date.now(), sessionId);
       })
       .immediate();
   }
@@ -231,7 +234,7 @@ export class Outbox {
   releaseSession(sessionId: string, pid: number = process.pid): void {
     this.db
       .transaction(() => {
-        if (this.sessionRow(sessionId).owner_pid === pid) this.statements.setOwner.run(null, null, sessionId);
+        if (this.sessionRow(sessionId).owner_pid === pid) this.statements.clearOwner.run(sessionId);
       })
       .immediate();
   }
@@ -367,9 +370,14 @@ export class Outbox {
       .immediate();
   }
 
-  /** Records a failed push (for `codex-convex status`); the message is cut to {@link MAX_STORED_ERROR_CHARS}. */
-  recordPushError(sessionId: string, message: string, at: number = Date.now()): void {
-    this.statements.setError.run(message.slice(0, MAX_STORED_ERROR_CHARS), at, sessionId);
+  /**
+   * Records a failed push (for `codex-convex status`); the message is cut to
+   * {@link MAX_STORED_ERROR_CHARS}.
+   * @param stoppedOn - The permanent error code pushing stopped on, or null
+   *   for a failure that is retried (a stop already recorded is kept).
+   */
+  recordPushError(sessionId: string, message: string, at: number = Date.now(), stoppedOn: string | null = null): void {
+    this.statements.setError.run(message.slice(0, MAX_STORED_ERROR_CHARS), at, stoppedOn, sessionId);
   }
 
   /**
@@ -444,11 +452,24 @@ export class Outbox {
       ackedSeq: row.acked_seq,
       storedEvents: n,
       ownerPid: row.owner_pid,
-      ownerAlive: row.owner_pid !== null && this.isProcessAlive(row.owner_pid),
+      ownerAlive: this.ownerRuns(row),
       lastPushAt: row.last_push_at,
       lastError: row.last_error,
       lastErrorAt: row.last_error_at,
+      pushStopped: row.push_stopped,
     };
+  }
+
+  /**
+   * Whether the recorded owner still runs: its pid is a live process with the
+   * start-time token recorded at claim time (an owner recorded without a
+   * token, by an older bridge, by its pid alone).
+   */
+  private ownerRuns(row: SessionRow): boolean {
+    if (row.owner_pid === null) return false;
+    const token = this.processToken(row.owner_pid);
+    if (token === null) return false;
+    return row.owner_token === null || row.owner_token === token;
   }
 
   private sessionRow(sessionId: string): SessionRow {

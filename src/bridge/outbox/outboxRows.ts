@@ -4,7 +4,7 @@ import type { EventOrigin } from "../../shared/validators.js";
 import { BridgeError } from "../errors.js";
 import type { AppendItem, SessionLifecycle, SessionMeta, SessionRecord } from "./outboxTypes.js";
 
-/** A row of `sessions` (schema version 2). */
+/** A row of `sessions` (schema version 3). */
 export type SessionRow = {
   session_id: string;
   created_at: number;
@@ -14,10 +14,12 @@ export type SessionRow = {
   acked_seq: number;
   pending_bytes: number;
   owner_pid: number | null;
+  owner_token: string | null;
   job_id: string | null;
   last_push_at: number | null;
   last_error: string | null;
   last_error_at: number | null;
+  push_stopped: string | null;
 };
 
 /** A row of `events`, as `pending` reads it. */
@@ -37,8 +39,9 @@ const SQL = {
   byJob: "SELECT * FROM sessions WHERE job_id = ? ORDER BY created_at DESC, session_id LIMIT 1",
   setMeta: "UPDATE sessions SET meta = ? WHERE session_id = ?",
   setState: "UPDATE sessions SET state = ? WHERE session_id = ?",
-  setOwner: "UPDATE sessions SET owner_pid = ?, owner_claimed_at = ? WHERE session_id = ?",
-  setError: "UPDATE sessions SET last_error = ?, last_error_at = ? WHERE session_id = ?",
+  setOwner: "UPDATE sessions SET owner_pid = ?, owner_token = ?, owner_claimed_at = ?, push_stopped = NULL WHERE session_id = ?",
+  clearOwner: "UPDATE sessions SET owner_pid = NULL, owner_token = NULL, owner_claimed_at = NULL WHERE session_id = ?",
+  setError: "UPDATE sessions SET last_error = ?, last_error_at = ?, push_stopped = COALESCE(?, push_stopped) WHERE session_id = ?",
   totalPendingBytes: "SELECT COALESCE(SUM(pending_bytes), 0) AS total FROM sessions",
   insertEvent: "INSERT INTO events (session_id, seq, received_at, origin, bytes, line) VALUES (?, ?, ?, ?, ?, ?)",
   appended: "UPDATE sessions SET last_seq = ?, pending_bytes = pending_bytes + ? WHERE session_id = ?",
@@ -76,16 +79,6 @@ export function prepareItem(item: AppendItem, index: number, now: number) {
   return { origin: item.origin, line: item.line, receivedAt, bytes: Buffer.byteLength(item.line, "utf8") };
 }
 
-/** Whether a process with this id exists (EPERM: it exists but is another user's). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** A sessions row as the API shape. */
 export function toSessionRecord(row: SessionRow): SessionRecord {
   return {
@@ -100,6 +93,7 @@ export function toSessionRecord(row: SessionRow): SessionRecord {
     lastPushAt: row.last_push_at,
     lastError: row.last_error,
     lastErrorAt: row.last_error_at,
+    pushStopped: row.push_stopped,
   };
 }
 

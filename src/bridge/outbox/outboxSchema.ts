@@ -7,7 +7,7 @@ import type Database from "better-sqlite3";
 import { BridgeError } from "../errors.js";
 
 /** Version of the schema this code writes, stored in `PRAGMA user_version`. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** Version 1: sessions and events. Foreign keys are not declared: append checks the session itself. */
 const SCHEMA_V1 = `
@@ -57,8 +57,22 @@ ALTER TABLE sessions ADD COLUMN last_error_at INTEGER;
 CREATE INDEX sessions_by_job_id ON sessions (job_id);
 `;
 
+/**
+ * Version 3: the owner's incarnation (so a reused pid is not taken for the
+ * owner; see `processIdentity.ts`), and whether pushing stopped on a
+ * permanent error (so `codex-convex status` can say so from the file).
+ */
+const MIGRATE_V2_TO_V3 = `
+-- owner_token: written by Outbox.claimSession with owner_pid (the owner's start-time token);
+-- read by claimSession and stats. NULL for owners recorded by version 2 (pid only).
+ALTER TABLE sessions ADD COLUMN owner_token TEXT;
+-- push_stopped: the permanent error code the pusher stopped on (recordPushError), or NULL;
+-- cleared by claimSession (a new owner tries again). Read by the CLI.
+ALTER TABLE sessions ADD COLUMN push_stopped TEXT;
+`;
+
 /** Steps from version N − 1 to N, indexed by N. */
-const STEPS: Record<number, string> = { 1: SCHEMA_V1, 2: MIGRATE_V1_TO_V2 };
+const STEPS: Record<number, string> = { 1: SCHEMA_V1, 2: MIGRATE_V1_TO_V2, 3: MIGRATE_V2_TO_V3 };
 
 /**
  * Brings the database at `path` to {@link SCHEMA_VERSION}, one version per

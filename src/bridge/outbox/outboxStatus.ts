@@ -31,8 +31,10 @@ export type OutboxStatus = {
     pendingEvents: number;
     pendingBytes: number;
     oldestPendingAgeMs: number | null;
-    /** Sessions with unacknowledged events whose last push failed. */
+    /** Sessions with unacknowledged events whose last push failed (retrying or stopped). */
     sessionsWithErrors: number;
+    /** Sessions whose pushing stopped on a permanent error (see `pushStopped`); they need the cause fixed and a restart. */
+    sessionsStopped: number;
   };
 };
 
@@ -74,6 +76,7 @@ export function outboxStatus(path: string, now: number = Date.now()): OutboxStat
         pendingBytes: sessions.reduce((sum, s) => sum + s.pendingBytes, 0),
         oldestPendingAgeMs: ages.length > 0 ? Math.max(...ages) : null,
         sessionsWithErrors: sessions.filter((s) => s.pendingEvents > 0 && s.lastError !== null).length,
+        sessionsStopped: sessions.filter((s) => s.pushStopped !== null).length,
       },
     };
   } finally {

@@ -10,8 +10,12 @@ export type OutboxOptions = {
   synchronous?: OutboxSynchronous;
   /** Cap on unacknowledged line bytes, all sessions together; default `DEFAULT_MAX_PENDING_BYTES`. */
   maxPendingBytes?: number;
-  /** Whether a process id is alive, for session ownership; default: `process.kill(pid, 0)`. Tests replace it. */
-  isProcessAlive?: (pid: number) => boolean;
+  /**
+   * The incarnation token of a process (its start time), or null when no such
+   * process runs; for session ownership. Default `processToken` (see
+   * `processIdentity.ts`). Tests replace it.
+   */
+  processToken?: (pid: number) => string | null;
 };
 
 /** What the bridge knows about a session; stored as a JSON object. Free-form beyond the named keys. */
@@ -45,6 +49,8 @@ export type SessionRecord = {
   /** The last push failure's message, kept after later successes, or null. */
   lastError: string | null;
   lastErrorAt: number | null;
+  /** The permanent error code pushing stopped on (e.g. `UNAUTHENTICATED`), or null; cleared when a process claims the session. */
+  pushStopped: string | null;
 };
 
 /** One line to store. */
@@ -96,9 +102,11 @@ export type SessionStats = {
   /** Rows in the events table, acknowledged-but-not-pruned and retained oversize ones included. */
   storedEvents: number;
   ownerPid: number | null;
-  /** Whether `ownerPid` is a live process (false when there is no owner). */
+  /** Whether the owner still runs: `ownerPid` is alive AND is the same process (same start time) that claimed it. */
   ownerAlive: boolean;
   lastPushAt: number | null;
   lastError: string | null;
   lastErrorAt: number | null;
+  /** See {@link SessionRecord.pushStopped}. */
+  pushStopped: string | null;
 };

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CodexEvent } from "../../shared/validators.js";
 import { ConvexHttpTransport, DEFAULT_ENSURE_SESSION_MUTATION, DEFAULT_INGEST_SAFE_MUTATION } from "./convexHttpTransport.js";
-import { BridgeError, isBridgeError } from "../errors.js";
+import { BridgeError, isBridgeError, isPermanentError } from "../errors.js";
 import { Outbox } from "../outbox/outbox.js";
 import { Pusher } from "./pusher.js";
 
@@ -14,7 +14,7 @@ import { Pusher } from "./pusher.js";
 type Seen = { url: string; authorization: string | undefined; body: { path: string; format: string; args: unknown[] } };
 
 /** How the fake deployment answers one mutation: HTTP status and JSON body, or "hang". */
-type Reply = { status: number; json?: unknown; text?: string } | "hang";
+type Reply = { status: number; json?: unknown; text?: string; headers?: Record<string, string> } | "hang";
 
 /**
  * A tiny stand-in for a Convex deployment's `POST /api/mutation`, speaking the
@@ -54,7 +54,7 @@ class FakeDeployment {
       this.hanging.push(res);
       return;
     }
-    res.writeHead(reply.status, { "Content-Type": reply.json === undefined ? "text/plain" : "application/json" });
+    res.writeHead(reply.status, { "Content-Type": reply.json === undefined ? "text/plain" : "application/json", ...reply.headers });
     res.end(reply.json === undefined ? (reply.text ?? "") : JSON.stringify(reply.json));
   }
 }
@@ -125,12 +125,56 @@ describe("ConvexHttpTransport", () => {
     ]);
   });
 
-  it("turns a mutation error into TRANSPORT_FAILED with the cause", async () => {
+  it("turns a function that threw into the permanent FUNCTION_FAILED, with the cause", async () => {
     deployment.reply = () => ({ status: 560, json: { status: "error", errorMessage: "Uncaught Error: not authorized", logLines: [] } });
     const error = await caught(new ConvexHttpTransport({ url }).ingestSafe({ sessionId: "s", events: [] }));
-    expect(error.code).toBe("TRANSPORT_FAILED");
+    expect(error.code).toBe("FUNCTION_FAILED");
+    expect(isPermanentError(error)).toBe(true);
     expect(error.message).toMatch(/codex:ingestSafe.*not authorized/);
     expect((error.cause as Error).message).toMatch(/not authorized/);
+  });
+
+  const failed = (errorMessage: string, errorData?: unknown): Reply => ({
+    status: 560,
+    json: { status: "error", errorMessage, ...(errorData === undefined ? {} : { errorData }), logLines: [] },
+  });
+  const classes: Array<[string, Reply, string, number | undefined]> = [
+    ["our UNAUTHENTICATED", failed("Sign in first", { code: "UNAUTHENTICATED", message: "Sign in first" }), "UNAUTHENTICATED", undefined],
+    ["SESSION_MISMATCH", failed("x", { code: "SESSION_MISMATCH", message: "another user's" }), "SESSION_MISMATCH", undefined],
+    ["INVALID_BATCH", failed("x", { code: "INVALID_BATCH", message: "seqEnd too far" }), "INVALID_BATCH", undefined],
+    ["PAYLOAD_TOO_LARGE", failed("x", { code: "PAYLOAD_TOO_LARGE", message: "too big" }), "PAYLOAD_TOO_LARGE", undefined],
+    ["SESSION_NOT_FOUND", failed("x", { code: "SESSION_NOT_FOUND", message: "unknown" }), "SESSION_NOT_FOUND", undefined],
+    ["DEVICE_REVOKED (issue 9)", failed("x", { code: "DEVICE_REVOKED", message: "revoked" }), "DEVICE_REVOKED", undefined],
+    ["DEVICE_UNKNOWN (issue 9)", failed("x", { code: "DEVICE_UNKNOWN", message: "unknown" }), "DEVICE_UNKNOWN", undefined],
+    ["another ConvexError code", failed("x", { code: "INVALID_ARGUMENT", message: "bad" }), "CONVEX_REJECTED", undefined],
+    ["a rate limiter's ConvexError", failed("x", { kind: "RateLimited", name: "ingest", retryAfter: 1_500 }), "TRANSPORT_FAILED", 1_500],
+    ["a missing host function", failed("Could not find public function for 'codex:ingestSafe'. Did you forget to run `npx convex dev`?"), "FUNCTION_NOT_FOUND", undefined],
+    ["an OCC failure", failed("Documents read from or written to the table \"events\" changed while this mutation was being run and on every subsequent retry."), "TRANSPORT_FAILED", undefined],
+    ["an internal error", failed("[Request ID: 1] Server Error"), "TRANSPORT_FAILED", undefined],
+    ["HTTP 401 (expired token)", { status: 401, json: { code: "Unauthenticated", message: "Token expired" } }, "UNAUTHENTICATED", undefined],
+    ["HTTP 403", { status: 403, text: "forbidden" }, "UNAUTHENTICATED", undefined],
+    ["HTTP 400 with an auth code", { status: 400, json: { code: "InvalidAuthHeader", message: "bad header" } }, "UNAUTHENTICATED", undefined],
+    ["HTTP 404 (not a deployment)", { status: 404, text: "not found" }, "CONVEX_REJECTED", undefined],
+    ["HTTP 400", { status: 400, json: { code: "BadRequest", message: "bad" } }, "CONVEX_REJECTED", undefined],
+    ["HTTP 429 with Retry-After", { status: 429, text: "slow down", headers: { "Retry-After": "2" } }, "TRANSPORT_FAILED", 2_000],
+    ["HTTP 408", { status: 408, text: "timeout" }, "TRANSPORT_FAILED", undefined],
+    ["HTTP 500", { status: 500, json: { code: "InternalServerError", message: "try again" } }, "TRANSPORT_FAILED", undefined],
+    ["HTTP 503", { status: 503, text: "overloaded" }, "TRANSPORT_FAILED", undefined],
+  ];
+  it.each(classes)("classifies %s", async (_what, reply, code, retryAfterMs) => {
+    deployment.reply = () => reply;
+    const error = await caught(new ConvexHttpTransport({ url }).ingestSafe({ sessionId: "s", events: [] }));
+    expect(error.code).toBe(code);
+    expect(isPermanentError(error)).toBe(code !== "TRANSPORT_FAILED");
+    expect(error.retryAfterMs).toBe(retryAfterMs);
+  });
+
+  it("keeps the HTTP outcome of concurrent calls apart", async () => {
+    deployment.reply = (body) =>
+      (body.args[0] as { sessionId: string }).sessionId === "a" ? { status: 401, text: "no" } : { status: 503, text: "busy" };
+    const transport = new ConvexHttpTransport({ url });
+    const [a, b] = await Promise.all([caught(transport.ingestSafe({ sessionId: "a", events: [] })), caught(transport.ingestSafe({ sessionId: "b", events: [] }))]);
+    expect([a.code, b.code]).toEqual(["UNAUTHENTICATED", "TRANSPORT_FAILED"]);
   });
 
   it("turns an HTTP failure into TRANSPORT_FAILED", async () => {
@@ -163,6 +207,30 @@ describe("ConvexHttpTransport", () => {
     expect((await caught(transport.ingestSafe({ sessionId: "s", events: [] }))).code).toBe("TRANSPORT_FAILED");
     deployment.reply = () => success({ ackedSeq: 3, applied: 0, duplicates: 0, gap: { expectedSeq: 1 } });
     expect((await caught(transport.ingestSafe({ sessionId: "s", events: [] }))).code).toBe("TRANSPORT_FAILED");
+  });
+
+  it("calls the wrappers of the configured API module", async () => {
+    deployment.reply = (body) =>
+      body.path.endsWith(":ensureSession")
+        ? success({ sessionId: "s", ackedSeq: 0, created: true })
+        : success({ ackedSeq: 0, applied: 0, duplicates: 0, gap: null });
+    const transport = new ConvexHttpTransport({ url, api: "bridge/agent" });
+    expect(transport.functionNames).toEqual({ ensureSession: "bridge/agent:ensureSession", ingestSafe: "bridge/agent:ingestSafe" });
+    await transport.ensureSession({ sessionId: "s" });
+    await transport.ingestSafe({ sessionId: "s", events: [] });
+    expect(deployment.seen.map((s) => s.body.path)).toEqual(["bridge/agent:ensureSession", "bridge/agent:ingestSafe"]);
+    expect(new ConvexHttpTransport({ url }).functionNames).toEqual({ ensureSession: DEFAULT_ENSURE_SESSION_MUTATION, ingestSafe: DEFAULT_INGEST_SAFE_MUTATION });
+  });
+
+  it.each([
+    ["", /not a Convex module path/],
+    ["codex.ts", /file extension/],
+    ["codex:ingestSafe", /names a function/],
+    ["../codex", /not a Convex module path/],
+    ["bridge//codex", /not a Convex module path/],
+  ])("refuses the API module %j, saying what to pass", (api, message) => {
+    expect(() => new ConvexHttpTransport({ url, api })).toThrow(message);
+    expect(() => new ConvexHttpTransport({ url, api })).toThrow(/e\.g\. codex or bridge\/codex/);
   });
 
   it("refuses a URL that is not a deployment URL", () => {

@@ -1,20 +1,51 @@
 /**
  * The production {@link IngestTransport}: a `ConvexHttpClient` calling the host
  * app's public mutations that wrap the component's `ensureSession` and
- * `ingestSafe` (by default `codex:ensureSession` and `codex:ingestSafe`, i.e.
- * exported from the host's `convex/codex.ts`).
+ * `ingestSafe`. They live in one module of the host's `convex/` folder, the
+ * "API module" (`api` option; `--api` / `CODEX_CONVEX_API` on the CLI):
+ * `codex` by default, i.e. `convex/codex.ts` exporting `ensureSession` and
+ * `ingestSafe`, called as `codex:ensureSession` and `codex:ingestSafe`.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference, type DefaultFunctionArgs, type FunctionReference } from "convex/server";
 import type { IngestResult, SessionState } from "../../shared/validators.js";
 import { BridgeError } from "../errors.js";
+import { rememberSecret } from "../secrets.js";
+import { classifyConvexFailure, parseRetryAfter, type HttpOutcome } from "./convexErrors.js";
 import type { EnsureSessionArgs, IngestArgs, IngestTransport } from "./transport.js";
 
+/** Default API module: the host's `convex/codex.ts`. */
+export const DEFAULT_API_MODULE = "codex";
+
 /** Default name of the host app's mutation wrapping the component's `ensureSession`. */
-export const DEFAULT_ENSURE_SESSION_MUTATION = "codex:ensureSession";
+export const DEFAULT_ENSURE_SESSION_MUTATION = `${DEFAULT_API_MODULE}:ensureSession`;
 
 /** Default name of the host app's mutation wrapping the component's `ingestSafe`. */
-export const DEFAULT_INGEST_SAFE_MUTATION = "codex:ingestSafe";
+export const DEFAULT_INGEST_SAFE_MUTATION = `${DEFAULT_API_MODULE}:ingestSafe`;
+
+/** A module path of a Convex `convex/` folder: segments of letters, digits, `_`, `-`, `.`, joined by `/`, no extension. */
+const API_MODULE_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$/;
+
+/**
+ * Checks an API module path (`"codex"`, `"bridge/codex"`).
+ * @returns The module path, unchanged.
+ * @throws BridgeError `INVALID_ARGUMENT` for an empty path, a file extension,
+ *   a function name (`:`), or characters Convex does not allow, saying what to pass instead.
+ */
+export function checkApiModule(module: string): string {
+  const hint = "Pass the module path of the host's convex/ file that exports ensureSession and ingestSafe, e.g. codex or bridge/codex.";
+  if (module.includes(":")) {
+    throw new BridgeError("INVALID_ARGUMENT", `The API module ${JSON.stringify(module)} names a function; give only the module. ${hint}`);
+  }
+  if (/\.(m|c)?[jt]sx?$/.test(module)) {
+    throw new BridgeError("INVALID_ARGUMENT", `The API module ${JSON.stringify(module)} has a file extension; drop it. ${hint}`);
+  }
+  if (!API_MODULE_PATTERN.test(module)) {
+    throw new BridgeError("INVALID_ARGUMENT", `${JSON.stringify(module)} is not a Convex module path. ${hint}`);
+  }
+  return module;
+}
 
 /** How long one HTTP request to Convex may take before it is aborted, in ms. */
 export const REQUEST_TIMEOUT_MS = 60_000;
@@ -23,11 +54,18 @@ export const REQUEST_TIMEOUT_MS = 60_000;
 export type ConvexHttpTransportOptions = {
   /** Deployment URL, e.g. `https://happy-animal-123.convex.cloud` (or `http://127.0.0.1:3210` when local). */
   url: string;
-  /** Host mutation for `ensureSession`; default {@link DEFAULT_ENSURE_SESSION_MUTATION}. */
+  /**
+   * The host's API module: the path, under its `convex/` folder and without
+   * extension, of the file exporting the `ensureSession` and `ingestSafe`
+   * wrappers (e.g. `"bridge/codex"` for `convex/bridge/codex.ts`). Default
+   * {@link DEFAULT_API_MODULE}.
+   */
+  api?: string;
+  /** Host mutation for `ensureSession`, overriding `api`; default `<api>:ensureSession`. */
   ensureSessionMutation?: string;
-  /** Host mutation for `ingestSafe`; default {@link DEFAULT_INGEST_SAFE_MUTATION}. */
+  /** Host mutation for `ingestSafe`, overriding `api`; default `<api>:ingestSafe`. */
   ingestSafeMutation?: string;
-  /** JWT sent as `Authorization: Bearer …`; can be replaced later with {@link ConvexHttpTransport.setAuth}. */
+  /** JWT sent as `Authorization: Bearer …`; can be replaced later with {@link ConvexHttpTransport.setAuth}. Remembered as a secret codex never sees. */
   authToken?: string;
   /** Per-request timeout in ms; default {@link REQUEST_TIMEOUT_MS}. */
   requestTimeoutMs?: number;
@@ -38,6 +76,9 @@ export type ConvexHttpTransportOptions = {
   /** The `fetch` to use; default the global one (tests may wrap it). */
   fetch?: typeof globalThis.fetch;
 };
+
+/** The HTTP outcome of the call running in this async context (several sessions call at once). */
+const currentCall = new AsyncLocalStorage<HttpOutcome>();
 
 type Mutation<Args extends DefaultFunctionArgs, Result> = FunctionReference<"mutation", "public", Args, Result>;
 
@@ -57,13 +98,21 @@ export class ConvexHttpTransport implements IngestTransport {
 
   /**
    * @param options - See {@link ConvexHttpTransportOptions}.
-   * @throws BridgeError `INVALID_ARGUMENT` when the URL is not a valid deployment URL.
+   * @throws BridgeError `INVALID_ARGUMENT` when the URL is not a valid
+   *   deployment URL, or `api` is not a module path (see {@link checkApiModule}).
    */
   constructor(options: ConvexHttpTransportOptions) {
     const timeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     const baseFetch = options.fetch ?? globalThis.fetch;
-    const timedFetch: typeof globalThis.fetch = (input, init) =>
-      baseFetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    const timedFetch: typeof globalThis.fetch = async (input, init) => {
+      const response = await baseFetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+      const outcome = currentCall.getStore();
+      if (outcome) {
+        outcome.status = response.status;
+        outcome.retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
+      }
+      return response;
+    };
     try {
       this.client = new ConvexHttpClient(options.url, {
         skipConvexDeploymentUrlCheck: options.skipConvexDeploymentUrlCheck ?? false,
@@ -77,17 +126,28 @@ export class ConvexHttpTransport implements IngestTransport {
         { cause: error },
       );
     }
-    if (options.authToken !== undefined) this.client.setAuth(options.authToken);
+    if (options.authToken !== undefined) this.setAuth(options.authToken);
+    const api = checkApiModule(options.api ?? DEFAULT_API_MODULE);
     this.names = {
-      ensureSession: options.ensureSessionMutation ?? DEFAULT_ENSURE_SESSION_MUTATION,
-      ingestSafe: options.ingestSafeMutation ?? DEFAULT_INGEST_SAFE_MUTATION,
+      ensureSession: options.ensureSessionMutation ?? `${api}:ensureSession`,
+      ingestSafe: options.ingestSafeMutation ?? `${api}:ingestSafe`,
     };
     this.ensureSessionRef = makeFunctionReference<"mutation", EnsureSessionArgs, SessionState>(this.names.ensureSession);
     this.ingestSafeRef = makeFunctionReference<"mutation", IngestArgs, IngestResult>(this.names.ingestSafe);
   }
 
-  /** Replaces the auth token (JWT) used for later calls, e.g. after a refresh. */
+  /** The host functions called: `{ ensureSession, ingestSafe }` as `module:function` paths. */
+  get functionNames(): { ensureSession: string; ingestSafe: string } {
+    return { ...this.names };
+  }
+
+  /**
+   * Replaces the auth token (JWT) used for later calls, e.g. after a refresh.
+   * The token is remembered as a secret: codex started after this never sees
+   * it in its environment (see `codex/codexEnv.ts`).
+   */
   setAuth(token: string): void {
+    rememberSecret(token);
     this.client.setAuth(token);
   }
 
@@ -99,9 +159,11 @@ export class ConvexHttpTransport implements IngestTransport {
   /**
    * Calls the host's `ensureSession` mutation.
    * @returns The session's state (`ackedSeq` = last seq Convex applied).
-   * @throws BridgeError `TRANSPORT_FAILED` when the request fails (network, HTTP
-   *   status, timeout), the mutation throws, or it answers an unexpected shape;
-   *   `cause` holds the underlying error.
+   * @throws BridgeError `TRANSPORT_FAILED` for what a retry may fix (network,
+   *   timeout, HTTP 5xx/408/429, OCC, overload, an unexpected answer); a
+   *   permanent code (`UNAUTHENTICATED`, `SESSION_MISMATCH`, `FUNCTION_NOT_FOUND`,
+   *   `FUNCTION_FAILED`, `CONVEX_REJECTED`, ...) for what it cannot; see
+   *   `convexErrors.ts`. `cause` holds the underlying error.
    */
   async ensureSession(args: EnsureSessionArgs): Promise<SessionState> {
     const value = await this.mutate(this.names.ensureSession, () => this.client.mutation(this.ensureSessionRef, args, { skipQueue: true }));
@@ -114,8 +176,9 @@ export class ConvexHttpTransport implements IngestTransport {
   /**
    * Calls the host's `ingestSafe` mutation with one batch.
    * @returns What the batch did, in seq terms.
-   * @throws BridgeError `TRANSPORT_FAILED` as for {@link ConvexHttpTransport.ensureSession}.
-   *   The batch may or may not have been applied; resending it is safe.
+   * @throws BridgeError as for {@link ConvexHttpTransport.ensureSession}, plus
+   *   `INVALID_BATCH` / `PAYLOAD_TOO_LARGE` when the component refuses the batch.
+   *   After `TRANSPORT_FAILED` the batch may or may not have been applied; resending it is safe.
    */
   async ingestSafe(args: IngestArgs): Promise<IngestResult> {
     const value = await this.mutate(this.names.ingestSafe, () => this.client.mutation(this.ingestSafeRef, args, { skipQueue: true }));
@@ -133,15 +196,11 @@ export class ConvexHttpTransport implements IngestTransport {
   }
 
   private async mutate(name: string, call: () => Promise<unknown>): Promise<unknown> {
+    const outcome: HttpOutcome = {};
     try {
-      return await call();
+      return await currentCall.run(outcome, call);
     } catch (error) {
-      throw new BridgeError(
-        "TRANSPORT_FAILED",
-        `Calling mutation ${name} on ${this.client.url} failed: ${errorMessage(error)}. ` +
-          "Check the deployment URL, the network, the auth token, and that the host app exports this mutation.",
-        { cause: error },
-      );
+      throw classifyConvexFailure(error, outcome, { functionName: `mutation ${name}`, url: this.client.url });
     }
   }
 

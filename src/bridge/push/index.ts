@@ -1,6 +1,14 @@
 /** Pushing the outbox to Convex: the transport, batching, coalescing, backoff, oversize lines. */
 export { coalesceDeltas, MAX_COALESCED_DELTA_BYTES, TEXT_DELTA_METHODS } from "./coalesce.js";
-export { ConvexHttpTransport } from "./convexHttpTransport.js";
+export {
+  checkApiModule,
+  ConvexHttpTransport,
+  DEFAULT_API_MODULE,
+  DEFAULT_ENSURE_SESSION_MUTATION,
+  DEFAULT_INGEST_SAFE_MUTATION,
+} from "./convexHttpTransport.js";
+export { classifyConvexFailure, MAX_RETRY_AFTER_MS, parseRetryAfter } from "./convexErrors.js";
+export type { CallContext, HttpOutcome } from "./convexErrors.js";
 export type { ConvexHttpTransportOptions } from "./convexHttpTransport.js";
 export { MAX_PUSHED_LINE_BYTES, shrinkOversizeLine, TRUNCATION_KEY } from "./oversize.js";
 export { MAX_BATCH_BYTES, MAX_BATCH_EVENTS, Pusher } from "./pusher.js";

@@ -5,7 +5,11 @@
  * the events after the seq Convex last acknowledged, sends them, and marks rows
  * acked only from the mutation's answer (`ackedSeq`), never because a call
  * "probably worked". A lost answer therefore means a resend, which Convex skips
- * as duplicates; a failure means a retry with backoff, never a dropped row.
+ * as duplicates; a transient failure means a retry with backoff (at least the
+ * server's `Retry-After`), never a dropped row. A permanent failure (see
+ * `errors.ts`: `UNAUTHENTICATED`, `SESSION_MISMATCH`, `INVALID_BATCH`, ...)
+ * stops this pusher (`failed`): the rows stay in the outbox, the code is
+ * recorded there for `codex-convex status`, and the next bridge start tries again.
  *
  * Shapes: `pusherTypes.ts`; delta coalescing: `coalesce.ts`; answer checks: `pusherChecks.ts`.
  */
@@ -13,7 +17,9 @@ import { MAX_BATCH_BYTES as SHARED_MAX_BATCH_BYTES, MAX_EVENTS_PER_BATCH } from 
 import type { SessionState } from "../../shared/validators.js";
 import { Backoff } from "./backoff.js";
 import { coalesceDeltas } from "./coalesce.js";
-import { BridgeError, isBridgeError } from "../errors.js";
+import { ConvexError } from "convex/values";
+import { BridgeError, isBridgeError, isPermanentError } from "../errors.js";
+import { classifyConvexFailure, MAX_RETRY_AFTER_MS } from "./convexErrors.js";
 import type { Outbox } from "../outbox/outbox.js";
 import { asBridgeError, checkAnswer, checkLimit, errorMessage, isSeq } from "./pusherChecks.js";
 import type { FlushResult, PusherOptions, PusherState, PusherStats } from "./pusherTypes.js";
@@ -42,10 +48,17 @@ export const PUSH_TIMEOUT_MS = 120_000;
 /** How long {@link Pusher.stop} waits for a call in flight before abandoning it, in ms. */
 export const STOP_GRACE_MS = 5_000;
 
-/** Default timeout of {@link Pusher.flush}, in ms. */
+/** Default stall timeout of {@link Pusher.flush}: longest wait with no acknowledgement progress, in ms. */
 export const FLUSH_TIMEOUT_MS = 10_000;
 
-type FlushWaiter = { targetSeq: number; settle: (result: FlushResult) => void };
+type FlushWaiter = {
+  targetSeq: number;
+  /** The acked seq when the stall clock last restarted. */
+  seenSeq: number;
+  /** Restarts the stall clock (acknowledgements advanced). */
+  progressed: () => void;
+  settle: (result: FlushResult) => void;
+};
 
 const STOPPED = Symbol("stopped");
 
@@ -119,9 +132,9 @@ export class Pusher {
    * Convex is reachable.
    *
    * @returns The `ensureSession` answer.
-   * @throws BridgeError `SESSION_MISMATCH` when Convex and the outbox disagree
-   *   about the session (the pusher is then `failed`); `TRANSPORT_FAILED` when
-   *   stopped before Convex answered.
+   * @throws BridgeError with a permanent code (`SESSION_MISMATCH` when Convex
+   *   and the outbox disagree about the session, `UNAUTHENTICATED`, ...; the
+   *   pusher is then `failed`); `TRANSPORT_FAILED` when stopped before Convex answered.
    */
   start(): Promise<SessionState> {
     if (this.started) return this.started;
@@ -152,12 +165,15 @@ export class Pusher {
 
   /**
    * Waits until Convex acknowledged every event stored so far (the session's
-   * last seq at the time of the call). Never rejects: the result says whether
-   * it drained, and if not, why. Before {@link Pusher.start} it can only
-   * drain if there is nothing to push.
+   * last seq at the time of the call). Ends on progress, not on a fixed clock:
+   * it keeps waiting while acknowledgements advance, and gives up only when
+   * none arrived for `timeoutMs` (a stall). Never rejects: the result says
+   * whether it drained, and if not, why. Before {@link Pusher.start} it can
+   * only drain if there is nothing to push.
    *
-   * @param options - `timeoutMs`: how long to wait, in ms; default {@link FLUSH_TIMEOUT_MS}.
-   * @returns See {@link FlushResult}.
+   * @param options - `timeoutMs`: the stall timeout, the longest wait with no
+   *   acknowledgement progress, in ms; default {@link FLUSH_TIMEOUT_MS}.
+   * @returns See {@link FlushResult} (`reason: "timeout"` after a stall).
    */
   flush(options: { timeoutMs?: number } = {}): Promise<FlushResult> {
     const targetSeq = this.outbox.session(this.sessionId).lastSeq;
@@ -168,10 +184,17 @@ export class Pusher {
       return Promise.resolve(this.notDrained(targetSeq, this.state));
     }
     this.kick();
+    const stallMs = options.timeoutMs ?? FLUSH_TIMEOUT_MS;
     return new Promise<FlushResult>((resolve) => {
-      const timer = setTimeout(() => waiter.settle(this.notDrained(targetSeq, "timeout")), options.timeoutMs ?? FLUSH_TIMEOUT_MS);
+      const stalled = () => waiter.settle(this.notDrained(targetSeq, "timeout"));
+      let timer = setTimeout(stalled, stallMs);
       const waiter: FlushWaiter = {
         targetSeq,
+        seenSeq: this.cursor,
+        progressed: () => {
+          clearTimeout(timer);
+          timer = setTimeout(stalled, stallMs);
+        },
         settle: (result) => {
           clearTimeout(timer);
           this.waiters.delete(waiter);
@@ -233,12 +256,13 @@ export class Pusher {
         this.counters.failures += 1;
         this.counters.consecutiveFailures += 1;
         this.counters.lastError = failure;
-        this.recordError(failure);
-        if (isBridgeError(failure, "SESSION_MISMATCH")) {
+        const permanent = isPermanentError(failure);
+        this.recordError(failure, permanent);
+        if (permanent) {
           this.fail(failure);
           break;
         }
-        const delay = this.backoff.next();
+        const delay = Math.max(this.backoff.next(), Math.min(failure.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
         this.report(failure, delay);
         await this.sleep(delay);
       }
@@ -337,6 +361,7 @@ export class Pusher {
       return winner as T;
     } catch (error) {
       if (error === STOPPED || isBridgeError(error)) throw error;
+      if (error instanceof ConvexError) throw classifyConvexFailure(error, {}, { functionName: "a Convex function", url: "the deployment" });
       throw new BridgeError("TRANSPORT_FAILED", `The Convex call failed: ${errorMessage(error)}. Retrying with backoff.`, { cause: error });
     } finally {
       clearTimeout(timer);
@@ -404,9 +429,9 @@ export class Pusher {
   }
 
   /** Keeps the failure in the outbox for `codex-convex status`; never throws (the outbox may be what failed). */
-  private recordError(error: BridgeError): void {
+  private recordError(error: BridgeError, permanent: boolean): void {
     try {
-      this.outbox.recordPushError(this.sessionId, `[${error.code}] ${error.message}`);
+      this.outbox.recordPushError(this.sessionId, `[${error.code}] ${error.message}`, Date.now(), permanent ? error.code : null);
     } catch {
       // Reported through onError anyway.
     }
@@ -420,10 +445,14 @@ export class Pusher {
     }
   }
 
+  /** Settles the flushes Convex caught up with; restarts the stall clock of the others that saw progress. */
   private settleWaiters(): void {
     for (const waiter of [...this.waiters]) {
       if (waiter.targetSeq <= this.cursor) {
         waiter.settle({ drained: true, targetSeq: waiter.targetSeq, ackedSeq: this.cursor });
+      } else if (this.cursor > waiter.seenSeq) {
+        waiter.seenSeq = this.cursor;
+        waiter.progressed();
       }
     }
   }

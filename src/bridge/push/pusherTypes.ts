@@ -16,7 +16,8 @@ export type PusherOptions = {
   maxBatchBytes?: number;
   /**
    * Called for every failure: `retryInMs` is the backoff delay before the next
-   * try, or null when the pusher gave up (`SESSION_MISMATCH`). Must not throw.
+   * try, or null when the pusher gave up on a permanent error (see
+   * `isPermanentError`). Must not throw.
    */
   onError?: (error: BridgeError, retryInMs: number | null) => void;
   /** Sent with `ensureSession`; default: `codexVersion`/`hostname` from the outbox session's meta. */
@@ -35,7 +36,8 @@ export type PusherOptions = {
 
 /**
  * Where the pusher is: `new` (not started), `starting` (until `ensureSession`
- * answers), `running`, `stopped`, or `failed` (a `SESSION_MISMATCH`; see `lastError`).
+ * answers), `running`, `stopped`, or `failed` (a permanent error such as
+ * `UNAUTHENTICATED` or `SESSION_MISMATCH`; see `lastError`).
  */
 export type PusherState = "new" | "starting" | "running" | "stopped" | "failed";
 
@@ -72,7 +74,11 @@ export type FlushResult = {
   targetSeq: number;
   /** Highest seq Convex acknowledged when flush settled. */
   ackedSeq: number;
-  /** Why not drained: the timeout passed, the pusher was stopped, or it failed. */
+  /**
+   * Why not drained: `timeout` when acknowledgements stalled (none for the
+   * flush's stall timeout), `stopped` when the pusher was stopped, `failed`
+   * when it stopped on a permanent error.
+   */
   reason?: "timeout" | "stopped" | "failed";
   /** The last failure, when not drained and there was one. */
   lastError?: BridgeError;
