@@ -6,7 +6,7 @@
  *   its one dependency, convex-helpers, from a tarball packed out of this
  *   repo's node_modules (npm needs no cache or registry for either).
  * - The host's own tools (convex, convex-test, vitest, vite, typescript,
- *   @edge-runtime/vm, @types/node) and, when asked, the bridge's optional
+ *   @edge-runtime/vm, @types/node, react, @types/react) and, when asked, the bridge's optional
  *   peers are linked from this repo's node_modules, as a host's own installs.
  * - The files under `convex/` that the README shows (code blocks whose first
  *   line is `// convex/<file>`) are written exactly as the README has them.
@@ -19,7 +19,17 @@ import { fileURLToPath } from "node:url";
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /** Tools a host app installs itself, linked from this repo's node_modules. */
-export const HOST_TOOLS = ["convex", "convex-test", "vitest", "vite", "typescript", "@edge-runtime/vm", "@types/node"];
+export const HOST_TOOLS = [
+  "convex",
+  "convex-test",
+  "vitest",
+  "vite",
+  "typescript",
+  "@edge-runtime/vm",
+  "@types/node",
+  "react",
+  "@types/react",
+];
 
 /** The bridge's optional peer dependencies. */
 export const BRIDGE_PEERS = ["better-sqlite3", "commander"];

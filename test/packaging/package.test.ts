@@ -178,13 +178,19 @@ describe("the packed tarball in a fresh host app", () => {
       expect(readmeFiles).toEqual(expect.arrayContaining(["convex/convex.config.ts", "convex/codex.ts", "convex/codex.test.ts"]));
       const apiTypes = readFileSync(path.join(host, "convex", "_generated", "api.d.ts"), "utf8");
       expect(apiTypes).toContain(`"codex": import("codex-convex/_generated/component.js").ComponentApi<"codex">`);
-      // Makes tsc check the component's API type deeply, and fail if components.codex were `any`.
+      // Makes tsc check the component's API type deeply, fail if components.codex were `any`,
+      // and load every published entry point's declarations (the bridge's with its protocol types).
       const probe = path.join(host, "convex", "probe.ts");
       writeFileSync(
         probe,
         `import type { FunctionReference } from "convex/server";
 import { components } from "./_generated/api";
 import type { ComponentApi } from "codex-convex/_generated/component.js";
+import type * as bridge from "codex-convex/bridge";
+import type * as host from "codex-convex/host";
+import type * as hooks from "codex-convex/react";
+import type * as testing from "codex-convex/test";
+export type Entries = [bridge.BridgeOptions, typeof bridge.CodexProcess, typeof host.defineCodexApi, typeof hooks.useMessages, typeof testing.register];
 const listThreads: FunctionReference<"query", "internal"> = components.codex.threads.list;
 const _api: ComponentApi<"codex"> = components.codex;
 // @ts-expect-error: no such module in the component; an error only if components.codex is typed.
