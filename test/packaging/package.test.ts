@@ -25,7 +25,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { writeHostGenerated } from "./hostCodegen.js";
@@ -68,6 +68,18 @@ afterAll(() => {
   else rmSync(work, { recursive: true, force: true });
 });
 
+/** Removes the entry `npx` made in its cache (`~/.npm/_npx/<hash>/`) for a local package dir, if there is one. */
+function forgetNpxEntry(packageDir: string): void {
+  const npxCache = path.join(homedir(), ".npm", "_npx");
+  if (!existsSync(npxCache)) return;
+  for (const entry of readdirSync(npxCache)) {
+    const manifest = path.join(npxCache, entry, "package.json");
+    if (existsSync(manifest) && readFileSync(manifest, "utf8").includes(packageDir)) {
+      rmSync(path.join(npxCache, entry), { recursive: true, force: true });
+    }
+  }
+}
+
 describe("a clone", () => {
   test(
     "`npx codex-convex --help` works after `npm install`, with no build",
@@ -83,6 +95,7 @@ describe("a clone", () => {
       expect(existsSync(path.join(clone, "dist"))).toBe(false);
       const help = await run("npx", ["--offline", "codex-convex", "--help"], clone, INSTALL_TIMEOUT_MS);
       timings.npxHelpInClone = help.ms;
+      forgetNpxEntry(clone);
       ok(help, "npx codex-convex --help in a clone");
       expect(help.stdout).toContain("Usage: codex-convex");
     },
