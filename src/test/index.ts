@@ -6,14 +6,15 @@
  * import { convexTest } from "convex-test";
  * import { register } from "codex-convex/test";
  * import schema from "./schema";
- * const modules = import.meta.glob("./**\/*.ts");
+ * const modules = import.meta.glob("./**\/*.*s");
  * const t = convexTest(schema, modules);
  * register(t); // mounted as "codex", as `app.use(codex)` does
  * ```
  *
  * The component's modules come as a static map of dynamic imports (see
- * `modules.ts`, written by `npm run codegen`), so this works from the
- * installed package in vitest (edge runtime or Node) and in plain Node.
+ * `modules.ts`, written by `npm run codegen`), not `import.meta.glob`, so it
+ * works from the installed package whether vitest transforms it or Node loads
+ * it as is (vitest leaves packages in node_modules to Node).
  */
 import type { TestConvex } from "convex-test";
 import type { GenericSchema, SchemaDefinition } from "convex/server";
