@@ -7,6 +7,9 @@
  * bind the schema, and the component's `component.ts` derives its
  * `ComponentApi` type from `api` at type level. `tsc` checks the result.
  *
+ * It also writes `src/test/modules.ts`, the component's module map that
+ * `codex-convex/test` hands to convex-test.
+ *
  * Usage: `npm run codegen` writes; `npm run codegen -- --check` exits 1 when a
  * committed file differs from what would be written (CI runs this).
  */
@@ -186,25 +189,57 @@ function filesFor(target: Target): Record<string, string> {
   return files;
 }
 
+/** Where the component's module map for convex-test lives (`codex-convex/test`). */
+const TEST_MODULES_FILE = "src/test/modules.ts";
+
+/**
+ * The component's function modules as a static map of dynamic imports, the
+ * shape convex-test's `registerComponent` takes. Unlike `import.meta.glob`,
+ * it works from the compiled package (`dist/`) in Node and in vitest alike.
+ */
+function testModulesFile(componentDir: string): string {
+  const fromTest = path.posix.relative(path.posix.dirname(TEST_MODULES_FILE), componentDir);
+  const entries = ["_generated/api", ...listModules(componentDir)]
+    .map((m) => {
+      const specifier = JSON.stringify(`${fromTest}/${m}.js`);
+      return `  ${specifier}: () => import(${specifier}),`;
+    })
+    .join("\n");
+  return `${HEADER.replace("/* eslint-disable */\n", "")}
+/**
+ * The component's function modules for convex-test, keyed by path. The
+ * \`_generated\` entry tells convex-test where the component's root is.
+ */
+export const modules: Record<string, () => Promise<unknown>> = {
+${entries}
+};
+`;
+}
+
 function main(): void {
   const check = process.argv.includes("--check");
   const stale: string[] = [];
+  const outputs: Array<[string, string]> = [[TEST_MODULES_FILE, testModulesFile("convex")]];
   for (const target of TARGETS) {
     const outDir = path.join(target.dir, "_generated");
     mkdirSync(outDir, { recursive: true });
-    for (const [name, content] of Object.entries(filesFor(target))) {
-      const file = path.join(outDir, name);
-      const current = existsSync(file) ? readFileSync(file, "utf8") : undefined;
-      if (current === content) continue;
-      if (check) stale.push(file);
-      else writeFileSync(file, content);
-    }
+    for (const [name, content] of Object.entries(filesFor(target))) outputs.push([path.join(outDir, name), content]);
+  }
+  for (const [file, content] of outputs) {
+    const current = existsSync(file) ? readFileSync(file, "utf8") : undefined;
+    if (current === content) continue;
+    if (check) stale.push(file);
+    else writeFileSync(file, content);
   }
   if (stale.length > 0) {
     console.error(`codegen: stale generated files:\n  ${stale.join("\n  ")}\nRun \`npm run codegen\` and commit the result.`);
     process.exit(1);
   }
-  console.log(check ? "codegen: generated files are up to date" : "codegen: wrote _generated/ for convex and example/convex");
+  console.log(
+    check
+      ? "codegen: generated files are up to date"
+      : `codegen: wrote _generated/ for convex and example/convex, and ${TEST_MODULES_FILE}`,
+  );
 }
 
 main();

@@ -1,3 +1,5 @@
+"use client";
+
 /**
  * React hooks to follow a Codex thread stored by the codex-convex component,
  * through the host app's `listMessages` query.

@@ -1,3 +1,5 @@
+"use client";
+
 import type { UsePaginatedQueryResult } from "convex/react";
 import { usePaginatedQuery } from "convex-helpers/react";
 import { useMemo } from "react";

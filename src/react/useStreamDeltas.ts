@@ -1,3 +1,5 @@
+"use client";
+
 import { useQuery } from "convex/react";
 import { useEffect, useMemo, useReducer } from "react";
 import type { StreamAnswer, StreamDelta, StreamInfo } from "../shared/validators.js";

@@ -1,3 +1,5 @@
+"use client";
+
 import { useQuery } from "convex/react";
 import type { StreamInfo } from "../shared/validators.js";
 import { type MessagesQuery, NO_MESSAGES, type ThreadQueryArgs, withQueryArgs } from "./types.js";

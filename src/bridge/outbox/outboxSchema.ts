@@ -80,6 +80,8 @@ const STEPS: Record<number, string> = { 1: SCHEMA_V1, 2: MIGRATE_V1_TO_V2, 3: MI
  *
  * @throws BridgeError `OUTBOX_CORRUPT` when the file was written by a newer
  *   codex-convex, or is an SQLite database that is not an outbox.
+ * @internal Used by `Outbox` only; left out of the published types so they
+ *   do not need better-sqlite3's.
  */
 export function migrate(db: Database.Database, path: string): void {
   for (;;) {
