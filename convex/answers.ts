@@ -11,7 +11,7 @@ import { codexError } from "../src/shared/errors.js";
 import { MAX_ANSWER_JSON_CHARS } from "../src/shared/limits.js";
 import { ANSWER_VALIDATORS, vCommandReceipt, vServerRequestAnswer } from "../src/shared/validators.js";
 import { earlierCommand, enqueue, sessionDevice } from "./lib/commandQueue.js";
-import { canonicalJson } from "./lib/requestView.js";
+import { decisionKey } from "./lib/requestView.js";
 import { ownedThread } from "./threads.js";
 
 /** Statuses of an earlier answer command that still stand (a failed or expired one lets the user answer again). */
@@ -67,9 +67,9 @@ export const answer = mutation({
     }
     const decision = (args.response as { decision?: unknown }).decision;
     if (decision !== undefined && request.availableDecisions !== undefined) {
-      const offered = new Set(request.availableDecisions.map(canonicalJson));
-      if (!offered.has(canonicalJson(decision))) {
-        throw codexError("INVALID_ARGUMENT", `Decision ${canonicalJson(decision)} was not offered; pick one of availableDecisions.`);
+      const offered = new Set(request.availableDecisions.map(decisionKey));
+      if (!offered.has(decisionKey(decision))) {
+        throw codexError("INVALID_ARGUMENT", `Decision ${decisionKey(decision)} was not offered; pick one of availableDecisions.`);
       }
     }
     const response = request.method === "mcpServer/elicitation/request" ? { ...args.response, _meta: null } : args.response;

@@ -27,9 +27,26 @@ const MAX_QUESTIONS = 32;
 const DEFAULT_DECISIONS: Readonly<Record<string, readonly string[]>> = {
   "item/commandExecution/requestApproval": ["accept", "acceptForSession", "decline", "cancel"],
   "item/fileChange/requestApproval": ["accept", "acceptForSession", "decline", "cancel"],
-  execCommandApproval: ["approved", "approved_for_session", "abort"],
-  applyPatchApproval: ["approved", "approved_for_session", "abort"],
+  execCommandApproval: ["approved", "approved_for_session", "denied", "abort"],
+  applyPatchApproval: ["approved", "approved_for_session", "denied", "abort"],
 };
+
+/** Decisions that carry the user's own text (`{denied: {rejection}}`): offered by their key alone. */
+const TEXT_DECISIONS = new Set(["denied"]);
+
+/**
+ * What an offered decision and an answer's decision are compared by: a
+ * string as is, a decision carrying user text by its key, any other object by
+ * its canonical JSON (so key order does not matter).
+ */
+export function decisionKey(decision: unknown): string {
+  if (typeof decision === "string") return decision;
+  if (typeof decision === "object" && decision !== null && !Array.isArray(decision)) {
+    const keys = Object.keys(decision);
+    if (keys.length === 1 && TEXT_DECISIONS.has(keys[0]!)) return keys[0]!;
+  }
+  return canonicalJson(decision);
+}
 
 /** JSON with object keys sorted, so equal decisions compare equal whatever their key order. */
 export function canonicalJson(value: unknown): string {
@@ -97,6 +114,26 @@ function patchView(params: JsonObject): Pick<ViewFields, "paths" | "diff"> {
   return { paths: paths.slice(0, MAX_MESSAGE_PATHS).map((p) => head(p) ?? ""), diff: head(diff, MAX_REQUEST_DIFF_CHARS) };
 }
 
+/** The diff of a v2 `fileChange` item (`changes[].{path, kind, diff}`), from its raw JSON when whole. */
+function itemDiff(itemJson: string): string | undefined {
+  let item: unknown;
+  try {
+    item = JSON.parse(itemJson);
+  } catch {
+    return undefined; // only a head of a long item is inline
+  }
+  const changes = typeof item === "object" && item !== null ? (item as JsonObject).changes : undefined;
+  if (!Array.isArray(changes)) return undefined;
+  let diff = "";
+  for (const change of changes) {
+    if (typeof change !== "object" || change === null) continue;
+    const c = change as JsonObject;
+    diff += `--- ${stringField(c, "path") ?? "?"} (${stringField(objectField(c, "kind") ?? {}, "type") ?? "change"})\n${stringField(c, "diff") ?? ""}\n`;
+    if (diff.length > MAX_REQUEST_DIFF_CHARS) break;
+  }
+  return head(diff, MAX_REQUEST_DIFF_CHARS);
+}
+
 /**
  * The UI fields of a server request of `method` with `params`.
  * @param ctx - To read the paths of a v2 file change from its item's message (when already recorded).
@@ -126,6 +163,7 @@ export async function requestView(ctx: QueryCtx, method: string, params: JsonObj
           .withIndex("by_threadId_itemId", (q) => q.eq("threadId", threadId).eq("itemId", itemId))
           .first();
         if (message?.paths) view.paths = message.paths;
+        if (message?.item) view.diff = itemDiff(message.item);
       }
       break;
     }

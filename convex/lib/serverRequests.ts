@@ -33,7 +33,8 @@ export async function recordRequest(
   seq?: number,
 ): Promise<void> {
   const { ctx, session } = writer;
-  const threadId = stringField(params, "threadId");
+  // Legacy approvals (execCommandApproval, applyPatchApproval) name the thread `conversationId`.
+  const threadId = stringField(params, "threadId") ?? stringField(params, "conversationId");
   const turnId = stringField(params, "turnId") ?? undefined;
   if (threadId !== undefined) {
     await writer.thread(threadId);

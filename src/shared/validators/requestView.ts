@@ -26,7 +26,8 @@ export const vRequestViewFields = {
    * The decisions the UI may offer, each as codex accepts it back in
    * `response.decision`: a string (`"accept"`) or an object
    * (`{acceptWithExecpolicyAmendment: {...}}`). From codex's own
-   * `availableDecisions`, else the method's full set.
+   * `availableDecisions`, else the method's full set. The legacy approvals'
+   * `"denied"` stands for `{denied: {rejection: "<your reason>"}}`.
    */
   availableDecisions: v.optional(v.array(v.any())),
   /** Command prefix codex proposes to allow from now on (`proposedExecpolicyAmendment`). */
