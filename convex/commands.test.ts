@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api } from "../example/convex/_generated/api.js";
-import { COMMAND_LEASE_MS, COMMAND_TTL_MS, DEVICE_ONLINE_WINDOW_MS } from "../src/shared/limits.js";
+import { COMMAND_LEASE_MS, COMMAND_RETENTION_MS, COMMAND_TTL_MS, DEVICE_ONLINE_WINDOW_MS } from "../src/shared/limits.js";
 import { initConvexTest, type TestConvexApp } from "../test/convexTest.js";
 import { ALICE, BOB, ingestLines } from "../test/support/component.js";
 import { expectCode, pairDevice, pushAsDevice } from "../test/support/devices.js";
@@ -174,6 +174,26 @@ describe("commands", () => {
     await t.mutation(api.codex.completeCommand, { deviceSecret, commandId, result: { threadId: "th-1", turnId: "tu-9" } });
     expect(await alice.query(api.codex.getCommand, { idempotencyKey: "k" })).toMatchObject({ status: "done", result: { turnId: "tu-9" } });
     expect((await alice.query(api.codex.getCommand, { idempotencyKey: "k" }))?.error).toBeUndefined();
+  });
+});
+
+describe("retention", () => {
+  test("a finished command is deleted after COMMAND_RETENTION_MS; its key may then be used again", async () => {
+    const t = initConvexTest();
+    const { deviceSecret } = await pairDevice(t);
+    await pushAsDevice(t, deviceSecret, [threadStarted("th-1")]);
+    const alice = t.withIdentity(ALICE);
+    const first = await alice.mutation(api.codex.sendMessage, { idempotencyKey: "k", threadId: "th-1", text: "one" });
+    await t.mutation(api.codex.claimCommand, { deviceSecret, commandId: first.commandId });
+    await t.mutation(api.codex.completeCommand, { deviceSecret, commandId: first.commandId, result: { turnId: "tu-1" } });
+    vi.advanceTimersByTime(COMMAND_RETENTION_MS - 60_000);
+    await t.finishInProgressScheduledFunctions();
+    expect((await alice.query(api.codex.getCommand, { idempotencyKey: "k" }))?.status).toBe("done");
+    vi.advanceTimersByTime(120_000);
+    await t.finishInProgressScheduledFunctions();
+    expect(await alice.query(api.codex.getCommand, { idempotencyKey: "k" })).toBeNull();
+    const second = await alice.mutation(api.codex.sendMessage, { idempotencyKey: "k", threadId: "th-1", text: "two" });
+    expect(second.commandId).not.toBe(first.commandId);
   });
 });
 

@@ -3,7 +3,8 @@
  * idempotency key); the device they are routed to lists its queued commands
  * (a reactive query the bridge subscribes to), claims each exactly once under
  * a lease, and completes it. Scheduled jobs expire queued commands after
- * `COMMAND_TTL_MS` and fail claimed ones whose lease ended (`BRIDGE_LOST`).
+ * `COMMAND_TTL_MS`, fail claimed ones whose lease ended (`BRIDGE_LOST`) and
+ * delete finished ones after `COMMAND_RETENTION_MS`.
  */
 import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel.js";
@@ -12,6 +13,7 @@ import { internalMutation, mutation, query, type QueryCtx } from "./_generated/s
 import { codexError } from "../src/shared/errors.js";
 import {
   COMMAND_LEASE_MS,
+  COMMAND_RETENTION_MS,
   MAX_COMMAND_LEASE_MS,
   MAX_COMMAND_TEXT_CHARS,
   MAX_DEVICE_COMMANDS_LISTED,
@@ -227,6 +229,8 @@ export const complete = mutation({
       result: args.result,
       error: args.error ? shortError(args.error) : undefined,
     });
+    // A late outcome after BRIDGE_LOST: the deletion is already scheduled.
+    if (!lost) await ctx.scheduler.runAfter(COMMAND_RETENTION_MS, internal.commands.purge, { commandId: command._id });
     return null;
   },
 });
@@ -244,6 +248,7 @@ export const expire = internalMutation({
       finishedAt: Date.now(),
       error: { code: "COMMAND_EXPIRED", message: `No bridge of this device claimed the command within ${minutes} min; start the bridge (codex-convex bridge --serve) and send it again.` },
     });
+    await ctx.scheduler.runAfter(COMMAND_RETENTION_MS, internal.commands.purge, { commandId: command._id });
     return null;
   },
 });
@@ -260,6 +265,21 @@ export const endLease = internalMutation({
       finishedAt: Date.now(),
       error: { code: "BRIDGE_LOST", message: "The bridge stopped while running this command; look at the thread before sending it again." },
     });
+    await ctx.scheduler.runAfter(COMMAND_RETENTION_MS, internal.commands.purge, { commandId: command._id });
+    return null;
+  },
+});
+
+/**
+ * Deletes a finished command `COMMAND_RETENTION_MS` (7 days) after it finished;
+ * from then on its idempotency key may be used again.
+ */
+export const purge = internalMutation({
+  args: { commandId: v.id("commands") },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    const command = await ctx.db.get("commands", args.commandId);
+    if (command !== null && command.status !== "queued" && command.status !== "claimed") await ctx.db.delete("commands", command._id);
     return null;
   },
 });

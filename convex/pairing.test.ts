@@ -4,9 +4,15 @@
  * unknown secret is refused by every bridge-facing function; the bridge's
  * session belongs to the device's owner.
  */
-import { describe, expect, test } from "vitest";
+import { describe, expect, onTestFinished, test, vi } from "vitest";
 import { api } from "../example/convex/_generated/api.js";
-import { PAIRING_ATTEMPTS_PER_CODE, PAIRING_ATTEMPTS_PER_DEPLOYMENT, PAIRING_CODE_TTL_MS } from "../src/shared/limits.js";
+import {
+  MAX_LIVE_PAIRING_CODES_PER_USER,
+  PAIRING_ATTEMPTS_PER_CODE,
+  PAIRING_ATTEMPTS_PER_DEPLOYMENT,
+  PAIRING_CODE_TTL_MS,
+  PAIRING_RATE_PERIOD_MS,
+} from "../src/shared/limits.js";
 import { initConvexTest, runInCodex } from "../test/convexTest.js";
 import { ALICE, BOB } from "../test/support/component.js";
 import { expectCode, pairDevice, pushAsDevice } from "../test/support/devices.js";
@@ -57,6 +63,10 @@ describe("pairing", () => {
   });
 
   test("guessing codes hits RATE_LIMITED within the limit, and failed attempts count", async () => {
+    vi.useFakeTimers(); // the buckets refill with time: hold the clock so the counts are exact
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
     const t = initConvexTest();
     const { code } = await t.withIdentity(ALICE).mutation(api.codex.createPairingCode, {});
     // One code value tried again and again: stopped after PAIRING_ATTEMPTS_PER_CODE.
@@ -72,9 +82,28 @@ describe("pairing", () => {
       const error = await t.action(api.codex.redeemPairingCode, { code: guess }).catch((e: unknown) => e);
       if (JSON.stringify((error as { data?: unknown }).data ?? "").includes("RATE_LIMITED")) limited += 1;
     }
-    expect(limited).toBeGreaterThanOrEqual(5 + PAIRING_ATTEMPTS_PER_CODE);
+    // The repeated code took PAIRING_ATTEMPTS_PER_CODE of the deployment's tokens (its refusal took none),
+    // so of PAIRING_ATTEMPTS_PER_DEPLOYMENT + 5 guesses, 5 + PAIRING_ATTEMPTS_PER_CODE were refused.
+    expect(limited).toBe(5 + PAIRING_ATTEMPTS_PER_CODE);
     await expectCode(t.action(api.codex.redeemPairingCode, { code }), "RATE_LIMITED");
     expect(await runInCodex(t, (ctx) => ctx.db.query("devices").collect())).toEqual([]);
+    // Once the bucket refilled, the right code works.
+    vi.advanceTimersByTime(PAIRING_RATE_PERIOD_MS);
+    expect(await t.action(api.codex.redeemPairingCode, { code })).toMatchObject({ deviceId: expect.any(String) });
+  });
+
+  test("a user holds at most MAX_LIVE_PAIRING_CODES_PER_USER unused codes", async () => {
+    const t = initConvexTest();
+    const alice = t.withIdentity(ALICE);
+    const codes = [];
+    for (let i = 0; i < MAX_LIVE_PAIRING_CODES_PER_USER; i++) codes.push((await alice.mutation(api.codex.createPairingCode, {})).code);
+    expect(new Set(codes).size).toBe(codes.length);
+    const data = await expectCode(alice.mutation(api.codex.createPairingCode, {}), "RATE_LIMITED");
+    expect(data.retryAfterMs).toBeGreaterThan(0);
+    // Using one frees a slot; Bob has his own.
+    await t.action(api.codex.redeemPairingCode, { code: codes[0]! });
+    await alice.mutation(api.codex.createPairingCode, {});
+    await t.withIdentity(BOB).mutation(api.codex.createPairingCode, {});
   });
 });
 

@@ -18,6 +18,7 @@ import { action, internalMutation, mutation } from "./_generated/server.js";
 import { codexError } from "../src/shared/errors.js";
 import {
   MAX_DEVICE_NAME_CHARS,
+  MAX_LIVE_PAIRING_CODES_PER_USER,
   PAIRING_ATTEMPTS_PER_CODE,
   PAIRING_ATTEMPTS_PER_DEPLOYMENT,
   PAIRING_CODE_TTL_MS,
@@ -51,23 +52,39 @@ const codeHashOf = (code: string) => sha256Hex(`pairing-code:${code}`);
  * @param userId - Owner, as the host app derived it from auth.
  * @param name - Name the paired device gets (≤ 128 chars); the bridge's `--name` wins over it.
  * @returns `{ code, expiresAt }`: `code` as `XXXX-XXXX` (shown once, stored only as a hash), `expiresAt` in ms since the epoch.
- * @throws ConvexError INVALID_ARGUMENT when `name` is empty or too long.
+ * @throws ConvexError INVALID_ARGUMENT when `name` is empty or too long; RATE_LIMITED (with `retryAfterMs`)
+ *   when the user already holds `MAX_LIVE_PAIRING_CODES_PER_USER` unused codes.
  */
 export const createCode = mutation({
   args: { userId: v.string(), name: v.optional(v.string()) },
   returns: vPairingCode,
   handler: async (ctx, args) => {
     if (args.name !== undefined) checkName(args.name, "name");
-    const code = newPairingCode();
     const now = Date.now();
+    const recent = await ctx.db
+      .query("pairingCodes")
+      .withIndex("by_userId", (q) => q.eq("userId", args.userId))
+      .order("desc")
+      .take(MAX_LIVE_PAIRING_CODES_PER_USER);
+    const live = recent.filter((c) => c.usedAt === undefined && c.expiresAt > now);
+    if (live.length >= MAX_LIVE_PAIRING_CODES_PER_USER) {
+      const retryAfterMs = Math.min(...live.map((c) => c.expiresAt)) - now;
+      throw codexError(
+        "RATE_LIMITED",
+        `You already have ${live.length} unused pairing codes; use one, or wait ${Math.ceil(retryAfterMs / 1000)} s for the oldest to expire.`,
+        { retryAfterMs },
+      );
+    }
+    const code = newPairingCode();
     const expiresAt = now + PAIRING_CODE_TTL_MS;
-    await ctx.db.insert("pairingCodes", {
+    const codeId = await ctx.db.insert("pairingCodes", {
       userId: args.userId,
       codeHash: await codeHashOf(normalizePairingCode(code)!),
       name: args.name,
       createdAt: now,
       expiresAt,
     });
+    await ctx.scheduler.runAt(expiresAt, internal.pairing.deleteCode, { codeId });
     return { code, expiresAt };
   },
 });
@@ -159,5 +176,15 @@ export const redeem = action({
       "PAIRING_CODE_INVALID",
       "This pairing code is wrong, already used or expired. Create a new code in the browser and run `codex-convex pair <code>` within 10 minutes.",
     );
+  },
+});
+
+/** Deletes a pairing code once it expired (used or not), scheduled by `createCode`. */
+export const deleteCode = internalMutation({
+  args: { codeId: v.id("pairingCodes") },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    if ((await ctx.db.get("pairingCodes", args.codeId)) !== null) await ctx.db.delete("pairingCodes", args.codeId);
+    return null;
   },
 });

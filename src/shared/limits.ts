@@ -198,3 +198,9 @@ export const MAX_ROLLBACK_TURNS = 1000;
 
 /** Longest model name a `startThread` command carries, in characters. */
 export const MAX_MODEL_NAME_CHARS = 128;
+
+/** Most unused, unexpired pairing codes one user may hold (each live code is one more target for a guesser). */
+export const MAX_LIVE_PAIRING_CODES_PER_USER = 5;
+
+/** How long a finished command (and so its idempotency key) is kept before it is deleted. */
+export const COMMAND_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
