@@ -92,7 +92,7 @@ const vThreadCommand = v.union(
  * Queues a command on one of the caller's threads, for the device that runs it:
  * `sendMessage` (`turn/start` when idle, `turn/steer` while a turn runs),
  * `interruptTurn`, `archiveThread`, `unarchiveThread`, `forkThread`,
- * `renameThread` (`name` ≤ 256 chars) or `rollbackThread` (`numTurns` 1..1000).
+ * `renameThread` (`name` ≤ 200 chars) or `rollbackThread` (`numTurns` 1..1000).
  * @returns `{ commandId, status }` (the earlier command's, when the key was used before).
  * @throws ConvexError THREAD_NOT_FOUND, THREAD_NOT_ON_DEVICE, DEVICE_REVOKED, INVALID_ARGUMENT, IDEMPOTENCY_KEY_REUSED.
  */

@@ -110,7 +110,7 @@ export function defineSteerApi(component: ComponentApi, requireUser: (ctx: AnyCt
     archiveThread: threadCommand("archiveThread", {}),
     /** Unarchives the thread in codex. */
     unarchiveThread: threadCommand("unarchiveThread", {}),
-    /** Renames the thread (`name` ≤ 256 chars). */
+    /** Renames the thread (`name` ≤ 200 chars). */
     renameThread: threadCommand("renameThread", { name: v.string() }),
     /** Forks the thread; the new thread id arrives in the command's `result.threadId`. */
     forkThread: threadCommand("forkThread", {}),

@@ -191,7 +191,7 @@ export const MAX_COMMAND_TEXT_CHARS = 256 * 1024;
 export const MAX_ANSWER_JSON_CHARS = 256 * 1024;
 
 /** Longest thread name a `renameThread` command carries, in characters. */
-export const MAX_THREAD_NAME_CHARS = 256;
+export const MAX_THREAD_NAME_CHARS = 200;
 
 /** Most turns one `rollbackThread` command removes. */
 export const MAX_ROLLBACK_TURNS = 1000;
