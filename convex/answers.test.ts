@@ -14,6 +14,9 @@ import { ALICE, BOB } from "../test/support/component.js";
 import { expectCode, pairDevice, pushAsDevice } from "../test/support/devices.js";
 import { notification, threadStarted, turnStarted } from "../test/support/events.js";
 
+/** Generous: convex-test runs every call in-process, and the machine may be loaded. */
+const TEST_TIMEOUT_MS = 60_000;
+
 function request(id: number | string, method: string, params: Record<string, unknown>): string {
   return JSON.stringify({ method, id, params });
 }
@@ -64,7 +67,7 @@ async function setup(): Promise<{ t: TestConvexApp; deviceSecret: string; pendin
 
 const byMethod = (pending: ServerRequest[], method: string) => pending.find((r) => r.method === method)!;
 
-describe("server requests answered from the browser", () => {
+describe("server requests answered from the browser", { timeout: TEST_TIMEOUT_MS }, () => {
   test("the recorded approvals of real codex are pending with command, cwd, decisions, amendment, paths and diff", async () => {
     const t = initConvexTest();
     const { deviceSecret } = await pairDevice(t);

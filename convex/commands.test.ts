@@ -10,7 +10,10 @@ import { COMMAND_LEASE_MS, COMMAND_RETENTION_MS, COMMAND_TTL_MS, DEVICE_ONLINE_W
 import { initConvexTest, type TestConvexApp } from "../test/convexTest.js";
 import { ALICE, BOB, ingestLines } from "../test/support/component.js";
 import { expectCode, pairDevice, pushAsDevice } from "../test/support/devices.js";
-import { threadStarted } from "../test/support/events.js";
+import { notification, threadStarted } from "../test/support/events.js";
+
+/** Generous: convex-test runs every call in-process, and the machine may be loaded. */
+const TEST_TIMEOUT_MS = 60_000;
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -28,7 +31,7 @@ async function wait(t: TestConvexApp, ms: number): Promise<void> {
   }
 }
 
-describe("commands", () => {
+describe("commands", { timeout: TEST_TIMEOUT_MS }, () => {
   test("startThread runs only in a declared workspace, once per idempotency key, claimed exactly once", async () => {
     const t = initConvexTest();
     const { deviceId, deviceSecret, workspaces } = await pairDevice(t);
@@ -177,7 +180,19 @@ describe("commands", () => {
   });
 });
 
-describe("retention", () => {
+describe("outcome lines", { timeout: TEST_TIMEOUT_MS }, () => {
+  test("the bridge's bridge/command lines are kept in the thread's event log", async () => {
+    const t = initConvexTest();
+    const { deviceSecret } = await pairDevice(t);
+    await pushAsDevice(t, deviceSecret, [threadStarted("th-1")]);
+    const line = notification("bridge/command", { commandId: "c1", kind: "sendMessage", status: "done", threadId: "th-1", turnId: "tu-2" });
+    await pushAsDevice(t, deviceSecret, [line], { origin: "bridge" });
+    const log = await t.withIdentity(ALICE).query(api.codex.listEvents, { threadId: "th-1", paginationOpts: { numItems: 5, cursor: null } });
+    expect(log.page).toEqual([expect.objectContaining({ method: "bridge/command", origin: "bridge", line })]);
+  });
+});
+
+describe("retention", { timeout: TEST_TIMEOUT_MS }, () => {
   test("a finished command is deleted after COMMAND_RETENTION_MS; its key may then be used again", async () => {
     const t = initConvexTest();
     const { deviceSecret } = await pairDevice(t);
@@ -197,7 +212,7 @@ describe("retention", () => {
   });
 });
 
-describe("presence", () => {
+describe("presence", { timeout: TEST_TIMEOUT_MS }, () => {
   test("a device is online while it sends heartbeats, offline DEVICE_ONLINE_WINDOW_MS after the last", async () => {
     const t = initConvexTest();
     const { deviceId, deviceSecret, workspaces } = await pairDevice(t);

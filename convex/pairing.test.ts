@@ -18,7 +18,10 @@ import { ALICE, BOB } from "../test/support/component.js";
 import { expectCode, pairDevice, pushAsDevice } from "../test/support/devices.js";
 import { threadStarted, toEvents } from "../test/support/events.js";
 
-describe("pairing", () => {
+/** Generous: convex-test runs every call in-process, and the machine may be loaded. */
+const TEST_TIMEOUT_MS = 60_000;
+
+describe("pairing", { timeout: TEST_TIMEOUT_MS }, () => {
   test("a code redeems once for a 256-bit secret stored only as its SHA-256", async () => {
     const t = initConvexTest();
     const alice = t.withIdentity(ALICE);
@@ -107,7 +110,7 @@ describe("pairing", () => {
   });
 });
 
-describe("device authentication", () => {
+describe("device authentication", { timeout: TEST_TIMEOUT_MS }, () => {
   test("the bridge's session and threads belong to the device's owner, bound to the device", async () => {
     const t = initConvexTest();
     const { deviceId, deviceSecret } = await pairDevice(t);
