@@ -128,7 +128,7 @@ describe("commands", { timeout: TEST_TIMEOUT_MS }, () => {
     await expectCode(t.query(api.codex.listDeviceCommands, { deviceSecret: "guess" }), "DEVICE_UNKNOWN");
   });
 
-  test("a thread of a user-JWT bridge cannot take commands; a revoked device's thread neither", async () => {
+  test("a thread of a user-JWT bridge cannot take commands; a revoked device's thread neither, and its queue fails", async () => {
     const t = initConvexTest();
     await ingestLines(t, [threadStarted("th-jwt")]);
     await expectCode(
@@ -137,8 +137,14 @@ describe("commands", { timeout: TEST_TIMEOUT_MS }, () => {
     );
     const { deviceId, deviceSecret } = await pairDevice(t);
     await pushAsDevice(t, deviceSecret, [threadStarted("th-1")]);
+    await t.withIdentity(ALICE).mutation(api.codex.sendMessage, { idempotencyKey: "j1b", threadId: "th-1", text: "before" });
     await t.withIdentity(ALICE).mutation(api.codex.revokeDevice, { deviceId });
     await expectCode(t.withIdentity(ALICE).mutation(api.codex.sendMessage, { idempotencyKey: "j2", threadId: "th-1", text: "x" }), "DEVICE_REVOKED");
+    // What was queued for it fails at once, with the reason.
+    expect(await t.withIdentity(ALICE).query(api.codex.getCommand, { idempotencyKey: "j1b" })).toMatchObject({
+      status: "failed",
+      error: { code: "DEVICE_REVOKED" },
+    });
   });
 
   test("a queued command nobody claims expires after COMMAND_TTL_MS and cannot be claimed then", async () => {

@@ -9,6 +9,7 @@ import { internal } from "./_generated/api.js";
 import { internalMutation, mutation, query } from "./_generated/server.js";
 import { codexError } from "../src/shared/errors.js";
 import {
+  COMMAND_RETENTION_MS,
   DEVICE_ONLINE_WINDOW_MS,
   MAX_CODEX_VERSION_CHARS,
   MAX_DEVICE_WORKSPACES,
@@ -26,6 +27,9 @@ import {
 import { deviceBySecret, ownedDevice } from "./lib/deviceAuth.js";
 import { checkLength, checkName } from "./lib/deviceFields.js";
 import { sha256Hex } from "./lib/secrets.js";
+
+/** Most queued commands `revoke` fails at once (the rest expire unclaimed, and cannot be claimed). */
+const MAX_COMMANDS_FAILED_ON_REVOKE = 256;
 
 /** A device as the browser sees it: never its secret hash. */
 export function toDevice(doc: Doc<"devices">): Device {
@@ -79,8 +83,9 @@ export const rename = mutation({
 });
 
 /**
- * Revokes one of the caller's devices: its next call gets DEVICE_REVOKED and
- * its queued commands can no longer be claimed. Revoking twice is a no-op.
+ * Revokes one of the caller's devices: its next call gets DEVICE_REVOKED, and
+ * its queued commands fail with DEVICE_REVOKED (up to `MAX_COMMANDS_FAILED_ON_REVOKE`
+ * at once; any others expire unclaimed). Revoking twice is a no-op.
  * @param deviceId - From `listDevices`.
  * @throws ConvexError DEVICE_NOT_FOUND.
  */
@@ -89,7 +94,22 @@ export const revoke = mutation({
   returns: v.null(),
   handler: async (ctx, args) => {
     const device = await ownedDevice(ctx, args.userId, args.deviceId);
-    if (device.revokedAt === undefined) await ctx.db.patch("devices", device._id, { revokedAt: Date.now(), online: false });
+    if (device.revokedAt !== undefined) return null;
+    const now = Date.now();
+    await ctx.db.patch("devices", device._id, { revokedAt: now, online: false });
+    // Its queued commands will never run: say so now rather than at their expiry.
+    const queued = await ctx.db
+      .query("commands")
+      .withIndex("by_deviceId_status", (q) => q.eq("deviceId", device._id).eq("status", "queued"))
+      .take(MAX_COMMANDS_FAILED_ON_REVOKE);
+    for (const command of queued) {
+      await ctx.db.patch("commands", command._id, {
+        status: "failed",
+        finishedAt: now,
+        error: { code: "DEVICE_REVOKED", message: `Device "${device.name}" was revoked before it ran this command.` },
+      });
+      await ctx.scheduler.runAfter(COMMAND_RETENTION_MS, internal.commands.purge, { commandId: command._id });
+    }
     return null;
   },
 });
