@@ -151,6 +151,9 @@ describe("server requests answered from the browser", { timeout: TEST_TIMEOUT_MS
     await expectCode(answer("r7", "item/tool/requestUserInput", { answers: { branch: { answers: ["dev"] } } }), "REQUEST_ALREADY_ANSWERED");
     const commands = await t.query(api.codex.listDeviceCommands, { deviceSecret });
     expect(commands).toHaveLength(6);
+    // Still pending until the desktop replies, each marked with the command carrying its answer.
+    const listed = await alice.query(api.codex.listServerRequests, { threadId: "th-1" });
+    expect(listed.map((r) => r.answerCommandId).sort()).toEqual(commands.map((c) => c.commandId).sort());
     expect(commands.some((c) => c.commandId === again.commandId)).toBe(true);
     const elicitation = commands.map((c) => JSON.parse(c.args) as { method: string; response: unknown; jsonRpcId: unknown })
       .find((a) => a.method === "mcpServer/elicitation/request");

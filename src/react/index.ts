@@ -33,7 +33,7 @@ export {
   optimisticSend,
   optimisticUserMessage,
   withOptimisticMessage,
-  withoutAnswered,
+  withAnswerSent,
 } from "./optimistic.js";
 export type {
   AnswerArgs,

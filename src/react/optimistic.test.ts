@@ -8,7 +8,7 @@ import { describe, expect, test } from "vitest";
 import { api } from "../../example/convex/_generated/api.js";
 import type { MessageDoc, MessagesPage, ServerRequest } from "../shared/validators.js";
 import { mergeMessages } from "./mergeStreams.js";
-import { newIdempotencyKey, optimisticAnswer, optimisticSend, withOptimisticMessage } from "./optimistic.js";
+import { newIdempotencyKey, optimisticAnswer, optimisticSend, withAnswerSent, withOptimisticMessage } from "./optimistic.js";
 import type { MessagesQueryArgs } from "./types.js";
 
 /** A local store with cached results by function name and arguments. */
@@ -69,15 +69,17 @@ describe("optimistic user message", () => {
 });
 
 describe("optimistic answer", () => {
-  test("the answered request leaves the cached pending lists of its thread", () => {
+  test("the answered request shows its answer as sent in the cached lists of its thread", () => {
     const request = (id: string) => ({ _id: id, _creationTime: 0, requestId: "0", method: "m", status: "pending", params: "", createdAt: 0, threadId: "th-1" }) as ServerRequest;
     const store = fakeStore([
       { name: getFunctionName(api.codex.listServerRequests), args: { threadId: "th-1" }, value: [request("r1"), request("r2")] },
-      { name: getFunctionName(api.codex.listServerRequests), args: { threadId: "th-1", status: "answered" }, value: [request("r1")] },
+      { name: getFunctionName(api.codex.listServerRequests), args: { threadId: "th-2" }, value: [request("r1")] },
     ]);
     optimisticAnswer(api.codex.listServerRequests)(store, { threadId: "th-1", requestId: "r1", idempotencyKey: "k", response: { decision: "accept" } });
-    expect((store.entries[0]!.value as ServerRequest[]).map((r) => r._id)).toEqual(["r2"]);
-    expect((store.entries[1]!.value as ServerRequest[]).map((r) => r._id)).toEqual(["r1"]);
+    expect((store.entries[0]!.value as ServerRequest[]).map((r) => [r._id, r.answerCommandId])).toEqual([["r1", "optimistic:k"], ["r2", undefined]]);
+    expect((store.entries[1]!.value as ServerRequest[])[0]!.answerCommandId).toBeUndefined();
+    // A request the server already marks answered is left as it is.
+    expect(withAnswerSent({ threadId: "th-1" }, [{ ...request("r1"), answerCommandId: "c9" }], { threadId: "th-1", requestId: "r1", idempotencyKey: "k" })).toBeUndefined();
   });
 
   test("idempotency keys are random and distinct", () => {

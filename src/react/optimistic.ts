@@ -1,7 +1,7 @@
 /**
  * Pure logic behind the steering hooks' optimistic updates: the user's
  * message shown at once in the cached pages of `listMessages`, and an
- * answered request taken out of the cached pending lists. No React here, so
+ * answered request marked "answer sent" in the cached request lists. No React here, so
  * it is tested as plain functions against a stand-in local store.
  */
 import type { OptimisticLocalStore } from "convex/browser";
@@ -81,23 +81,33 @@ export function optimisticSend(listMessages: MessagesQuery, now: () => number = 
   };
 }
 
-/** A cached pending list without the request just answered. @returns undefined when it does not change. */
-export function withoutAnswered(
-  queryArgs: { threadId: string; status?: string },
+/**
+ * A cached list of a thread's requests with the one just answered marked as
+ * answered (`answerCommandId` set to an optimistic id), as the server marks it
+ * once the answer is queued: a UI shows "answer sent" at once, with no flicker
+ * when the server's list arrives. @returns undefined when the list does not change.
+ */
+export function withAnswerSent(
+  queryArgs: { threadId: string },
   requests: ServerRequest[],
-  args: Pick<AnswerArgs, "threadId" | "requestId">,
+  args: Pick<AnswerArgs, "threadId" | "requestId" | "idempotencyKey">,
 ): ServerRequest[] | undefined {
-  if (queryArgs.threadId !== args.threadId || (queryArgs.status ?? "pending") !== "pending") return undefined;
-  const rest = requests.filter((r) => r._id !== args.requestId);
-  return rest.length === requests.length ? undefined : rest;
+  if (queryArgs.threadId !== args.threadId) return undefined;
+  let changed = false;
+  const next = requests.map((r) => {
+    if (r._id !== args.requestId || r.answerCommandId !== undefined) return r;
+    changed = true;
+    return { ...r, answerCommandId: `${OPTIMISTIC_ID_PREFIX}${args.idempotencyKey}` };
+  });
+  return changed ? next : undefined;
 }
 
-/** The optimistic update of `answerServerRequest`: the request leaves the cached pending lists at once. */
+/** The optimistic update of `answerServerRequest`: the request shows its answer as sent at once. */
 export function optimisticAnswer(listServerRequests: ServerRequestsQuery) {
   return (store: OptimisticLocalStore, args: AnswerArgs): void => {
     for (const { args: queryArgs, value } of store.getAllQueries(listServerRequests)) {
       if (value === undefined) continue;
-      const next = withoutAnswered(queryArgs, value, args);
+      const next = withAnswerSent(queryArgs, value, args);
       if (next !== undefined) store.setQuery(listServerRequests, queryArgs, next);
     }
   };

@@ -10,7 +10,9 @@ import type { AnswerMutation, ServerRequestsQuery } from "./steerTypes.js";
  * shows: `method`, `command`, `cwd`, `reason`, `availableDecisions`,
  * `proposedExecpolicyAmendment`, `paths`, `diff`, `questions`, `serverName`,
  * `url`, `tool`, ... (see `vRequestViewFields`). Reactive: a request leaves
- * the list when it is answered, resolved, cancelled or expired.
+ * the list once the desktop answered it (or it is resolved, cancelled or
+ * expired); while an answer is on its way, `answerCommandId` is set (follow it
+ * with `useCommand`; a failed or expired answer command lets the user answer again).
  *
  * ```ts
  * const requests = useServerRequests(api.codex.listServerRequests, threadId);
@@ -33,8 +35,8 @@ export type AnswerInput = { threadId: string; requestId: string; response: Serve
  * request method's response type (`{ decision }` for approvals, with a
  * decision from `availableDecisions`; `{ answers }` for questions; `{ action,
  * content }` for elicitations; `{ contentItems, success }` for tool calls).
- * The first answer wins. With `listServerRequests`, the request leaves the
- * pending list at once.
+ * The first answer wins. With `listServerRequests`, the request shows its
+ * answer as sent (`answerCommandId`) at once.
  *
  * ```ts
  * const answer = useAnswerServerRequest(api.codex.answerServerRequest, api.codex.listServerRequests);
@@ -42,7 +44,7 @@ export type AnswerInput = { threadId: string; requestId: string; response: Serve
  * ```
  *
  * @param mutation - The host's `answerServerRequest`.
- * @param listServerRequests - The host's `listServerRequests`, for the optimistic removal; omit for none.
+ * @param listServerRequests - The host's `listServerRequests`, for the optimistic update; omit for none.
  * @returns `answer({ threadId, requestId, response, idempotencyKey? })` → `Promise<{ commandId, status }>`;
  *   rejects with REQUEST_ALREADY_ANSWERED, REQUEST_CLOSED, REQUEST_NOT_FOUND or INVALID_ARGUMENT.
  */
