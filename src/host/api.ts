@@ -73,11 +73,18 @@ export type CodexApiOptions = {
  * export const { ensureSession, ingestSafe, listMessages, getMessageText,
  *   listThreads, getThread, listTurns, getTurnDiff, listServerRequests,
  *   saveCheckpoints, listCheckpoints, listEvents, listSessions,
+ *   // steering (see ./steer.ts): browser side
+ *   createPairingCode, listDevices, renameDevice, revokeDevice, startThread,
+ *   sendMessage, interruptTurn, archiveThread, unarchiveThread, renameThread,
+ *   forkThread, rollbackThread, answerServerRequest, getCommand,
+ *   // bridge side (device secret)
+ *   redeemPairingCode, deviceHeartbeat, listDeviceCommands, claimCommand, completeCommand,
  * } = defineCodexApi(components.codex, { exposeRawReasoning: false });
  * ```
  *
- * Every function throws ConvexError UNAUTHENTICATED when the resolver finds no
- * user; the rest of each function's contract is the component's (see
+ * Every browser-facing function throws ConvexError UNAUTHENTICATED when the
+ * resolver finds no user; bridge-facing ones authenticate the device secret
+ * instead (DEVICE_UNKNOWN, DEVICE_REVOKED); the rest of each function's contract is the component's (see
  * `convex/ingest.ts`, `convex/messages.ts`, `convex/threads.ts`,
  * `convex/checkpoints.ts`, ...).
  *
