@@ -13,6 +13,7 @@ import { internalMutation, mutation, query, type QueryCtx } from "./_generated/s
 import { codexError } from "../src/shared/errors.js";
 import {
   COMMAND_LEASE_MS,
+  MAX_CODEX_ID_CHARS,
   COMMAND_RETENTION_MS,
   MAX_COMMAND_LEASE_MS,
   MAX_COMMAND_TEXT_CHARS,
@@ -205,7 +206,8 @@ function shortError(error: { code: string; message: string }): { code: string; m
  * command failed BRIDGE_LOST (its lease ended) takes the device's late real outcome.
  * @param result - `{ threadId?, turnId? }` the command started or touched.
  * @param error - `{ code, message }` when it failed (code ≤ 64 chars, message ≤ 2048 kept).
- * @throws ConvexError DEVICE_UNKNOWN, DEVICE_REVOKED, COMMAND_NOT_FOUND; INVALID_ARGUMENT when it was never claimed.
+ * @throws ConvexError DEVICE_UNKNOWN, DEVICE_REVOKED, COMMAND_NOT_FOUND; INVALID_ARGUMENT when it was never
+ *   claimed, or a result id is over `MAX_CODEX_ID_CHARS`.
  */
 export const complete = mutation({
   args: {
@@ -217,6 +219,8 @@ export const complete = mutation({
   returns: v.null(),
   handler: async (ctx, args) => {
     const device = await deviceBySecret(ctx, args.deviceSecret);
+    if (args.result?.threadId !== undefined) checkLength(args.result.threadId, "result.threadId", MAX_CODEX_ID_CHARS);
+    if (args.result?.turnId !== undefined) checkLength(args.result.turnId, "result.turnId", MAX_CODEX_ID_CHARS);
     const command = await deviceCommand(ctx, device, args.commandId);
     const lost = command.status === "failed" && command.error?.code === "BRIDGE_LOST";
     if (command.status === "queued" || command.status === "expired") {

@@ -10,6 +10,7 @@ import { internalMutation, mutation, query } from "./_generated/server.js";
 import { codexError } from "../src/shared/errors.js";
 import {
   COMMAND_RETENTION_MS,
+  MAX_CODEX_ID_CHARS,
   DEVICE_ONLINE_WINDOW_MS,
   MAX_CODEX_VERSION_CHARS,
   MAX_DEVICE_WORKSPACES,
@@ -186,7 +187,7 @@ export const heartbeat = mutation({
     }
     if (args.codexVersion !== undefined) checkLength(args.codexVersion, "codexVersion", MAX_CODEX_VERSION_CHARS);
     if (args.hostname !== undefined) checkName(args.hostname, "hostname");
-    for (const id of args.runningThreadIds) checkLength(id, "a running thread id", MAX_CODEX_VERSION_CHARS * 2);
+    for (const id of args.runningThreadIds) checkLength(id, "a running thread id", MAX_CODEX_ID_CHARS);
     const workspaces = [];
     const seen = new Set<string>();
     for (const w of args.workspaces) {

@@ -204,3 +204,6 @@ export const MAX_LIVE_PAIRING_CODES_PER_USER = 5;
 
 /** How long a finished command (and so its idempotency key) is kept before it is deleted. */
 export const COMMAND_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** Longest Codex thread or turn id a device reports (heartbeat, command result), in characters. */
+export const MAX_CODEX_ID_CHARS = 128;
