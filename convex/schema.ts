@@ -1,5 +1,6 @@
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
+import { rateLimitTables } from "convex-helpers/server/rateLimit";
 import {
   vLoggedEventFields,
   vMessage,
@@ -9,6 +10,8 @@ import {
   vThreadFields,
   vTimeouts,
   vTurnFields,
+  vCommandFields,
+  vWorkspace,
 } from "../src/shared/validators.js";
 
 export default defineSchema({
@@ -31,6 +34,8 @@ export default defineSchema({
     timeouts: v.optional(vTimeouts),
     /** Events without a thread kept in the log for this session. */
     loggedEvents: v.optional(v.number()),
+    /** The paired device whose secret opened the session (absent for user-JWT bridges). */
+    deviceId: v.optional(v.id("devices")),
   })
     .index("by_sessionId", ["sessionId"])
     .index("by_userId_lastSeenAt", ["userId", "lastSeenAt"]),
@@ -150,4 +155,56 @@ export default defineSchema({
   })
     .index("by_userId_deviceId_threadId_streamId", ["userId", "deviceId", "threadId", "streamId"])
     .index("by_streamId", ["streamId"]),
+
+  // Pairing codes, stored only as SHA-256 hashes. Written by pairing.createCode
+  // and pairing.redeem (usedAt); read by pairing.redeem.
+  pairingCodes: defineTable({
+    userId: v.string(),
+    /** SHA-256 (hex) of the normalized code; the code itself is never stored. */
+    codeHash: v.string(),
+    /** Name for the device the code pairs, when the browser gave one. */
+    name: v.optional(v.string()),
+    createdAt: v.number(),
+    expiresAt: v.number(),
+    usedAt: v.optional(v.number()),
+  })
+    .index("by_codeHash", ["codeHash"])
+    .index("by_userId", ["userId"]),
+
+  // Paired bridges. Written by pairing.redeem, devices.rename/revoke and
+  // devices.heartbeat (presence); read by every device-authenticated function
+  // (by secret hash) and devices.list.
+  devices: defineTable({
+    userId: v.string(),
+    /** SHA-256 (hex) of the device secret; the secret itself is never stored. */
+    secretHash: v.string(),
+    name: v.string(),
+    hostname: v.optional(v.string()),
+    createdAt: v.number(),
+    lastSeenAt: v.optional(v.number()),
+    revokedAt: v.optional(v.number()),
+    /** Set by a heartbeat, cleared by the presence check `DEVICE_ONLINE_WINDOW_MS` after the last one. */
+    online: v.optional(v.boolean()),
+    /** When the pending presence check runs (ms since the epoch); absent when none is scheduled. */
+    presenceCheckAt: v.optional(v.number()),
+    codexVersion: v.optional(v.string()),
+    workspaces: v.array(vWorkspace),
+    runningThreadIds: v.array(v.string()),
+  })
+    .index("by_secretHash", ["secretHash"])
+    .index("by_userId", ["userId"]),
+
+  // Browser → desktop commands. Written by the command mutations (queued),
+  // devices' claim/complete and the expiry/lease jobs; read by
+  // commands.listForDevice (the bridge's subscription) and commands.get.
+  commands: defineTable({
+    ...vCommandFields,
+    deviceId: v.id("devices"),
+    userId: v.string(),
+  })
+    .index("by_userId_idempotencyKey", ["userId", "idempotencyKey"])
+    .index("by_deviceId_status", ["deviceId", "status"]),
+
+  // Token buckets of convex-helpers' rate limiter (pairing attempts).
+  ...rateLimitTables,
 });

@@ -5,13 +5,14 @@
  *
  * Applied, from codex: the notifications in THREAD_HANDLERS, TURN_HANDLERS,
  * ITEM_HANDLERS and `serverRequest/resolved`, and every server request.
- * Applied, from the bridge: `bridge/turnFailed`, its answers to server
- * requests, and its `thread/revert` requests (also logged).
+ * Applied, from the bridge: `bridge/turnFailed`, `bridge/serverRequestExpired`,
+ * its answers to server requests, and its `thread/revert` requests (also logged).
  */
 import type { CodexEvent } from "../../src/shared/validators.js";
 import { ITEM_HANDLERS, type ItemHandler } from "./applyItem.js";
 import { THREAD_HANDLERS } from "./applyThread.js";
 import { BRIDGE_HANDLERS, TURN_HANDLERS } from "./applyTurn.js";
+import { STEER_BRIDGE_HANDLERS } from "./bridgeLines.js";
 import { type DecodedLine, decodeLine, type JsonObject, objectField, stringField } from "./decode.js";
 import { logEvent } from "./eventLog.js";
 import { answerRequest, recordRequest, resolveRequest } from "./serverRequests.js";
@@ -45,7 +46,7 @@ async function touchTurn(writer: ThreadWriter, params: JsonObject): Promise<void
 /** Applies an event from codex. @returns false when it is to be logged instead. */
 async function applyFromCodex(writer: ThreadWriter, decoded: DecodedLine, event: CodexEvent): Promise<boolean> {
   if (decoded.type === "serverRequest") {
-    await recordRequest(writer, decoded.id, decoded.method, decoded.params, event.receivedAt);
+    await recordRequest(writer, decoded.id, decoded.method, decoded.params, event.receivedAt, event.seq);
     return true;
   }
   if (decoded.type !== "notification") return false;
@@ -70,7 +71,7 @@ async function applyFromBridge(writer: ThreadWriter, decoded: DecodedLine): Prom
     return false;
   }
   if (decoded.type !== "notification") return false;
-  const handler = BRIDGE_HANDLERS[decoded.method];
+  const handler = BRIDGE_HANDLERS[decoded.method] ?? STEER_BRIDGE_HANDLERS[decoded.method];
   return handler !== undefined && (await handler(writer, decoded.params));
 }
 

@@ -9,6 +9,7 @@ import { MAX_MESSAGE_INLINE_CHARS } from "../../src/shared/limits.js";
 import { type JsonObject, stringField } from "./decode.js";
 import { head } from "./items.js";
 import { putText } from "./parts.js";
+import { requestView } from "./requestView.js";
 import type { ThreadWriter } from "./writer.js";
 
 /** Most rows sharing one request id a lookup reads (ids repeat only when codex restarts). */
@@ -22,16 +23,18 @@ export function requestKey(id: string | number): string {
   return JSON.stringify(id);
 }
 
-/** Stores a server request codex sent, pending. */
+/** Stores a server request codex sent, pending, with the fields a UI shows (lib/requestView.ts). */
 export async function recordRequest(
   writer: ThreadWriter,
   id: string | number,
   method: string,
   params: JsonObject,
   receivedAt: number,
+  seq?: number,
 ): Promise<void> {
   const { ctx, session } = writer;
-  const threadId = stringField(params, "threadId");
+  // Legacy approvals (execCommandApproval, applyPatchApproval) name the thread `conversationId`.
+  const threadId = stringField(params, "threadId") ?? stringField(params, "conversationId");
   const turnId = stringField(params, "turnId") ?? undefined;
   if (threadId !== undefined) {
     await writer.thread(threadId);
@@ -52,6 +55,7 @@ export async function recordRequest(
     cwd: head(stringField(params, "cwd")),
     params: "",
     createdAt: receivedAt,
+    ...(seq === undefined ? {} : await requestView(ctx, method, params, seq)),
   });
   const stored = await putText(ctx, row, "params", json, undefined, MAX_MESSAGE_INLINE_CHARS);
   await ctx.db.patch("serverRequests", row, { params: stored.parts === undefined ? stored.inline : "", paramsParts: stored.parts });

@@ -15,6 +15,7 @@ import {
 import { v } from "convex/values";
 import type { ComponentApi } from "../../convex/_generated/component.js";
 import { codexError } from "../shared/errors.js";
+import { defineSteerApi } from "./steer.js";
 import {
   type Timeouts,
   vCheckpoint,
@@ -72,11 +73,18 @@ export type CodexApiOptions = {
  * export const { ensureSession, ingestSafe, listMessages, getMessageText,
  *   listThreads, getThread, listTurns, getTurnDiff, listServerRequests,
  *   saveCheckpoints, listCheckpoints, listEvents, listSessions,
+ *   // steering (see ./steer.ts): browser side
+ *   createPairingCode, listDevices, renameDevice, revokeDevice, startThread,
+ *   sendMessage, interruptTurn, archiveThread, unarchiveThread, renameThread,
+ *   forkThread, rollbackThread, answerServerRequest, getCommand,
+ *   // bridge side (device secret)
+ *   redeemPairingCode, deviceHeartbeat, listDeviceCommands, claimCommand, completeCommand,
  * } = defineCodexApi(components.codex, { exposeRawReasoning: false });
  * ```
  *
- * Every function throws ConvexError UNAUTHENTICATED when the resolver finds no
- * user; the rest of each function's contract is the component's (see
+ * Every browser-facing function throws ConvexError UNAUTHENTICATED when the
+ * resolver finds no user; bridge-facing ones authenticate the device secret
+ * instead (DEVICE_UNKNOWN, DEVICE_REVOKED); the rest of each function's contract is the component's (see
  * `convex/ingest.ts`, `convex/messages.ts`, `convex/threads.ts`,
  * `convex/checkpoints.ts`, ...).
  *
@@ -94,24 +102,46 @@ export function defineCodexApi(component: ComponentApi, options: CodexApiOptions
     }
     return userId;
   }
+  /** The bridge's user: the device's owner with a device secret, else the signed-in user (JWT option). */
+  async function bridgeUser(ctx: AnyCtx, deviceSecret: string | undefined): Promise<string> {
+    if (deviceSecret === undefined) return requireUser(ctx);
+    return (await ctx.runQuery(component.devices.authenticate, { deviceSecret })).userId;
+  }
   return {
-    /** Registers or resumes a bridge session; see the component's `sessions.ensureSession`. */
+    /**
+     * Registers or resumes a bridge session; see the component's `sessions.ensureSession`.
+     * With `deviceSecret` the user is the device's owner and the session is bound to the device
+     * (commands on its threads go there); without it, the signed-in user. @throws DEVICE_UNKNOWN, DEVICE_REVOKED.
+     */
     ensureSession: mutationGeneric({
-      args: { sessionId: v.string(), codexVersion: v.optional(v.string()), hostname: v.optional(v.string()) },
+      args: {
+        deviceSecret: v.optional(v.string()),
+        sessionId: v.string(),
+        codexVersion: v.optional(v.string()),
+        hostname: v.optional(v.string()),
+      },
       returns: vSessionState,
-      handler: async (ctx, args) =>
-        ctx.runMutation(component.sessions.ensureSession, {
+      handler: async (ctx, { deviceSecret, ...args }) => {
+        const state = await ctx.runMutation(component.sessions.ensureSession, {
           ...args,
           ...(options.timeouts ? { timeouts: options.timeouts } : {}),
-          userId: await requireUser(ctx),
-        }),
+          userId: await bridgeUser(ctx, deviceSecret),
+        });
+        if (deviceSecret !== undefined) {
+          await ctx.runMutation(component.devices.attachSession, { deviceSecret, sessionId: args.sessionId });
+        }
+        return state;
+      },
     }),
-    /** Applies a batch of bridge events; see the component's `ingest.ingestSafe`. */
+    /**
+     * Applies a batch of bridge events; see the component's `ingest.ingestSafe`. The user is the
+     * device's owner with `deviceSecret`, else the signed-in user. @throws DEVICE_UNKNOWN, DEVICE_REVOKED.
+     */
     ingestSafe: mutationGeneric({
-      args: { sessionId: v.string(), events: v.array(vCodexEvent) },
+      args: { deviceSecret: v.optional(v.string()), sessionId: v.string(), events: v.array(vCodexEvent) },
       returns: vIngestResult,
-      handler: async (ctx, args) =>
-        ctx.runMutation(component.ingest.ingestSafe, { ...args, userId: await requireUser(ctx) }),
+      handler: async (ctx, { deviceSecret, ...args }) =>
+        ctx.runMutation(component.ingest.ingestSafe, { ...args, userId: await bridgeUser(ctx, deviceSecret) }),
     }),
     /** A page of a thread's messages plus streams; see the component's `messages.list`. */
     listMessages: queryGeneric({
@@ -195,5 +225,6 @@ export function defineCodexApi(component: ComponentApi, options: CodexApiOptions
       handler: async (ctx, args) =>
         ctx.runQuery(component.sessions.list, { ...args, userId: await requireUser(ctx) }),
     }),
+    ...defineSteerApi(component, requireUser),
   };
 }

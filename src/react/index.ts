@@ -2,7 +2,8 @@
 
 /**
  * React hooks to follow a Codex thread stored by the codex-convex component,
- * through the host app's `listMessages` query.
+ * through the host app's `listMessages` query, and to steer it: send, start,
+ * interrupt, answer server requests, manage paired devices.
  */
 export { useMessages } from "./useMessages.js";
 export type { UseMessagesOptions, UseMessagesResult } from "./useMessages.js";
@@ -20,4 +21,45 @@ export type {
   StreamDelta,
   StreamInfo,
   StreamKind,
+} from "../shared/validators.js";
+export { useCommand, useInterrupt, useSendMessage, useStartThread } from "./useCommands.js";
+export type { SendMessageInput } from "./useCommands.js";
+export { useAnswerServerRequest, useServerRequests } from "./useServerRequests.js";
+export type { AnswerInput } from "./useServerRequests.js";
+export { useDevices } from "./useDevices.js";
+export type { DeviceFunctions, UseDevicesResult } from "./useDevices.js";
+export {
+  OPTIMISTIC_ID_PREFIX,
+  newIdempotencyKey,
+  optimisticAnswer,
+  optimisticSend,
+  optimisticUserMessage,
+  withOptimisticMessage,
+  withAnswerSent,
+} from "./optimistic.js";
+export type {
+  AnswerArgs,
+  AnswerMutation,
+  CreatePairingCodeMutation,
+  GetCommandQuery,
+  InterruptMutation,
+  ListDevicesQuery,
+  RenameDeviceMutation,
+  RevokeDeviceMutation,
+  SendMessageArgs,
+  SendMessageMutation,
+  ServerRequestsArgs,
+  ServerRequestsQuery,
+  StartThreadArgs,
+  StartThreadMutation,
+} from "./steerTypes.js";
+export type {
+  Command,
+  CommandReceipt,
+  CommandStatus,
+  Device,
+  PairingCode,
+  ServerRequest,
+  ServerRequestAnswer,
+  Workspace,
 } from "../shared/validators.js";

@@ -118,3 +118,92 @@ export const DEFAULT_SESSION_STALE_MS = 10 * 60 * 1000;
 
 /** Shortest idle timeout a host may configure (so a watchdog cannot spin). */
 export const MIN_IDLE_TIMEOUT_MS = 1000;
+
+/** How long a pairing code can be redeemed after `createPairingCode`. */
+export const PAIRING_CODE_TTL_MS = 10 * 60 * 1000;
+
+/** Characters of a pairing code (Crockford base32: 5 bits each, so 40 bits of entropy). */
+export const PAIRING_CODE_CHARS = 8;
+
+/** Most redeem attempts of one code value per {@link PAIRING_RATE_PERIOD_MS}. */
+export const PAIRING_ATTEMPTS_PER_CODE = 5;
+
+/**
+ * Most redeem attempts of the whole deployment per {@link PAIRING_RATE_PERIOD_MS}
+ * (a token bucket). At this rate a guesser tries about 4.3 million codes a day
+ * out of 2^40 ≈ 1.1 × 10^12; with one live code that is a chance of about 1 in 250,000
+ * per day, and each code lives 10 minutes.
+ */
+export const PAIRING_ATTEMPTS_PER_DEPLOYMENT = 30;
+
+/** Refill period of the pairing rate limits. */
+export const PAIRING_RATE_PERIOD_MS = 10 * 1000;
+
+/** Random bytes of a device secret (256 bits). */
+export const DEVICE_SECRET_BYTES = 32;
+
+/** Longest device name, hostname, workspace label, in characters. */
+export const MAX_DEVICE_NAME_CHARS = 128;
+
+/** Longest workspace path a device declares, in characters. */
+export const MAX_WORKSPACE_PATH_CHARS = 4096;
+
+/** Most workspaces one device declares. */
+export const MAX_DEVICE_WORKSPACES = 64;
+
+/** Most running thread ids one heartbeat reports. */
+export const MAX_RUNNING_THREADS_REPORTED = 256;
+
+/** Longest codex version string a heartbeat reports. */
+export const MAX_CODEX_VERSION_CHARS = 64;
+
+/** Most devices `listDevices` returns. */
+export const MAX_DEVICES_LISTED = 100;
+
+/** How often the bridge sends `deviceHeartbeat`. */
+export const DEVICE_HEARTBEAT_MS = 15 * 1000;
+
+/** A device whose last heartbeat is older than this is shown offline (three heartbeats missed). */
+export const DEVICE_ONLINE_WINDOW_MS = 45 * 1000;
+
+/** How long a queued command waits for its device before it expires. */
+export const COMMAND_TTL_MS = 10 * 60 * 1000;
+
+/** Default lease of a claimed command: completed within it, or failed BRIDGE_LOST. */
+export const COMMAND_LEASE_MS = 60 * 1000;
+
+/** Longest lease a device may ask for when claiming. */
+export const MAX_COMMAND_LEASE_MS = 10 * 60 * 1000;
+
+/** Shortest lease a device may ask for when claiming. */
+export const MIN_COMMAND_LEASE_MS = 1000;
+
+/** Longest idempotency key, in characters. */
+export const MAX_IDEMPOTENCY_KEY_CHARS = 128;
+
+/** Most queued commands `listDeviceCommands` returns (oldest first). */
+export const MAX_DEVICE_COMMANDS_LISTED = 50;
+
+/** Longest prompt or message text a command carries, in UTF-16 code units. */
+export const MAX_COMMAND_TEXT_CHARS = 256 * 1024;
+
+/** Longest JSON of a server request answer, in UTF-16 code units. */
+export const MAX_ANSWER_JSON_CHARS = 256 * 1024;
+
+/** Longest thread name a `renameThread` command carries, in characters. */
+export const MAX_THREAD_NAME_CHARS = 200;
+
+/** Most turns one `rollbackThread` command removes. */
+export const MAX_ROLLBACK_TURNS = 1000;
+
+/** Longest model name a `startThread` command carries, in characters. */
+export const MAX_MODEL_NAME_CHARS = 128;
+
+/** Most unused, unexpired pairing codes one user may hold (each live code is one more target for a guesser). */
+export const MAX_LIVE_PAIRING_CODES_PER_USER = 5;
+
+/** How long a finished command (and so its idempotency key) is kept before it is deleted. */
+export const COMMAND_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** Longest Codex thread or turn id a device reports (heartbeat, command result), in characters. */
+export const MAX_CODEX_ID_CHARS = 128;

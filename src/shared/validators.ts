@@ -81,3 +81,30 @@ export type {
   Turn,
   TurnStatus,
 } from "./validators/threads.js";
+export { vDeclaredWorkspace, vDevice, vDeviceIdentity, vHeartbeatResult, vPairingCode, vRedeemedDevice, vWorkspace } from "./validators/devices.js";
+export type { DeclaredWorkspace, Device, DeviceIdentity, HeartbeatResult, PairingCode, RedeemedDevice, Workspace } from "./validators/devices.js";
+export {
+  vCommand,
+  vCommandError,
+  vCommandFields,
+  vCommandKind,
+  vCommandReceipt,
+  vCommandResult,
+  vCommandStatus,
+} from "./validators/commands.js";
+export type { Command, CommandError, CommandKind, CommandReceipt, CommandResult, CommandStatus } from "./validators/commands.js";
+export {
+  ANSWERABLE_METHODS,
+  ANSWER_VALIDATORS,
+  vCommandExecutionAnswer,
+  vElicitationAnswer,
+  vFileChangeAnswer,
+  vPermissionsAnswer,
+  vReviewAnswer,
+  vServerRequestAnswer,
+  vToolCallAnswer,
+  vUserInputAnswer,
+} from "./validators/answers.js";
+export type { ServerRequestAnswer } from "./validators/answers.js";
+export { vQuestion, vQuestionOption, vRequestViewFields } from "./validators/requestView.js";
+export type { Question } from "./validators/requestView.js";

@@ -1,6 +1,7 @@
 /** Validators of threads, turns, server requests and the event log. */
 import { v, type Infer } from "convex/values";
 import { vEventOrigin } from "./ingest.js";
+import { vRequestViewFields } from "./requestView.js";
 
 /** Status of a turn, as Codex reports it (`TurnStatus`). */
 export const vTurnStatus = v.union(
@@ -115,13 +116,15 @@ export type Turn = Infer<typeof vTurn>;
 /**
  * Lifecycle of a server request: `pending` until the bridge answers
  * (`answered`) and Codex confirms (`resolved`, from `serverRequest/resolved`);
- * `cancelled` when its turn ended first.
+ * `cancelled` when its turn ended first; `expired` when its JSON-RPC id died
+ * (codex or the bridge restarted: `bridge/serverRequestExpired`).
  */
 export const vServerRequestStatus = v.union(
   v.literal("pending"),
   v.literal("answered"),
   v.literal("resolved"),
   v.literal("cancelled"),
+  v.literal("expired"),
 );
 export type ServerRequestStatus = Infer<typeof vServerRequestStatus>;
 
@@ -146,6 +149,7 @@ export const vServerRequestFields = {
   params: v.string(),
   createdAt: v.number(),
   resolvedAt: v.optional(v.number()),
+  ...vRequestViewFields,
 };
 
 export const vServerRequest = v.object({ _id: v.string(), _creationTime: v.number(), ...vServerRequestFields });
