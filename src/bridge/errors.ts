@@ -17,6 +17,8 @@ export type BridgeErrorCode =
   | "TRANSPORT_FAILED"
   | "SESSION_MISMATCH"
   | "SESSION_LOCKED"
+  | "PAIRING_FAILED"
+  | "DEVICE_REVOKED"
   | "INVALID_ARGUMENT";
 
 export class BridgeError extends Error {

@@ -3,6 +3,7 @@ import path from "node:path";
 import { Bridge, type BridgeSummary } from "../jobs/bridge.js";
 import { codexVersion, findCodexBinary } from "../codex/codexBinary.js";
 import { ConvexHttpTransport } from "../push/convexHttpTransport.js";
+import { bridgeAuth } from "../device/deviceAuth.js";
 import { newJobId, readJobs, toJob, type Job } from "../jobs/jobs.js";
 import type { BridgeError } from "../errors.js";
 import { Outbox } from "../outbox/outbox.js";
@@ -71,7 +72,7 @@ export async function bridgeCommand(options: BridgeCommandOptions): Promise<void
   try {
     const bridge = new Bridge({
       outbox,
-      transport: new ConvexHttpTransport({ url, authToken: options.authToken }),
+      transport: new ConvexHttpTransport({ url, ...bridgeAuth(url, { authToken: options.authToken }) }),
       binaryPath: binary,
       codexVersion: version,
       logDir: logDir(options),

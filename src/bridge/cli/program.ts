@@ -3,6 +3,7 @@ import { Command, Option } from "commander";
 import { bridgeCommand } from "./bridgeCommand.js";
 import { doctorCommand } from "./doctorCommand.js";
 import { addGlobalOptions, addOutboxOptions, addWorkOptions, positiveInt } from "./options.js";
+import { pairCommand } from "./pairCommand.js";
 import { runCommand } from "./runCommand.js";
 import { statusCommand } from "./statusCommand.js";
 
@@ -42,6 +43,20 @@ export function buildProgram(): Command {
   ).action(async (_options, command: Command) => {
     await bridgeCommand(command.optsWithGlobals());
   });
+
+  program
+    .command("pair")
+    .description(
+      "Pair this machine with a deployment: redeem a code created in the app (valid 10 minutes, single use) for a device secret,\n" +
+        "stored in $XDG_CONFIG_HOME/codex-convex/devices.json (mode 0600, one entry per deployment URL); never printed",
+    )
+    .argument("<code>", "the pairing code shown in the app (XXXX-XXXX)")
+    .addOption(new Option("--convex-url <url>", "the Convex deployment URL").env("CONVEX_URL"))
+    .option("--name <name>", "a name for this device (default: the host name)")
+    .option("--json", "print the result as one JSON object", false)
+    .action(async (code: string, _options, command: Command) => {
+      await pairCommand(code, command.optsWithGlobals());
+    });
 
   addOutboxOptions(program.command("status").description("Show the outbox: per session what Convex has not acknowledged, the last push, errors"))
     .option("--json", "print the status as one JSON object", false)

@@ -29,6 +29,8 @@ export type ConvexHttpTransportOptions = {
   ingestSafeMutation?: string;
   /** JWT sent as `Authorization: Bearer …`; can be replaced later with {@link ConvexHttpTransport.setAuth}. */
   authToken?: string;
+  /** Device secret from `codex-convex pair`, sent as the `deviceSecret` argument of every call (never logged). */
+  deviceSecret?: string;
   /** Per-request timeout in ms; default {@link REQUEST_TIMEOUT_MS}. */
   requestTimeoutMs?: number;
   /** Skip the client's check that the URL looks like a Convex deployment (self-hosted backends). */
@@ -54,6 +56,7 @@ export class ConvexHttpTransport implements IngestTransport {
   private readonly ensureSessionRef: Mutation<EnsureSessionArgs, SessionState>;
   private readonly ingestSafeRef: Mutation<IngestArgs, IngestResult>;
   private readonly names: { ensureSession: string; ingestSafe: string };
+  private readonly device: { deviceSecret?: string };
 
   /**
    * @param options - See {@link ConvexHttpTransportOptions}.
@@ -78,6 +81,7 @@ export class ConvexHttpTransport implements IngestTransport {
       );
     }
     if (options.authToken !== undefined) this.client.setAuth(options.authToken);
+    this.device = options.deviceSecret ? { deviceSecret: options.deviceSecret } : {};
     this.names = {
       ensureSession: options.ensureSessionMutation ?? DEFAULT_ENSURE_SESSION_MUTATION,
       ingestSafe: options.ingestSafeMutation ?? DEFAULT_INGEST_SAFE_MUTATION,
@@ -104,7 +108,7 @@ export class ConvexHttpTransport implements IngestTransport {
    *   `cause` holds the underlying error.
    */
   async ensureSession(args: EnsureSessionArgs): Promise<SessionState> {
-    const value = await this.mutate(this.names.ensureSession, () => this.client.mutation(this.ensureSessionRef, args, { skipQueue: true }));
+    const value = await this.mutate(this.names.ensureSession, () => this.client.mutation(this.ensureSessionRef, { ...args, ...this.device }, { skipQueue: true }));
     if (!isRecord(value) || typeof value.sessionId !== "string" || typeof value.ackedSeq !== "number" || typeof value.created !== "boolean") {
       throw this.unexpected(this.names.ensureSession, value);
     }
@@ -118,7 +122,7 @@ export class ConvexHttpTransport implements IngestTransport {
    *   The batch may or may not have been applied; resending it is safe.
    */
   async ingestSafe(args: IngestArgs): Promise<IngestResult> {
-    const value = await this.mutate(this.names.ingestSafe, () => this.client.mutation(this.ingestSafeRef, args, { skipQueue: true }));
+    const value = await this.mutate(this.names.ingestSafe, () => this.client.mutation(this.ingestSafeRef, { ...args, ...this.device }, { skipQueue: true }));
     if (
       !isRecord(value) ||
       typeof value.ackedSeq !== "number" ||
