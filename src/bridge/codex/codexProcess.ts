@@ -11,7 +11,8 @@ import { holdWhileFull, type BackpressureOptions } from "../jobs/backpressure.js
 import { BridgeError } from "../errors.js";
 import type { BridgeLog } from "../log.js";
 import type { Outbox } from "../outbox/outbox.js";
-import { observeLines, type JobProgress } from "../jobs/progress.js";
+import { observeLines, PROGRESS_META_KEY, type JobProgress } from "../jobs/progress.js";
+import { expiredLine } from "../jobs/pendingRequests.js";
 import {
   initialize,
   initialized,
@@ -197,7 +198,7 @@ export class CodexProcess {
     const store = (lines: string[], origin: "codex" | "bridge") => {
       if (!this.reading) throw this.closeError ?? new BridgeError("CODEX_EXITED", "The bridge stopped reading codex.");
       const receivedAt = Date.now();
-      const next = origin === "codex" ? observeLines(progress.get(), lines) : null;
+      const next = observeLines(progress.get(), lines, origin);
       const meta = next ? { progress: next, ...(next.threadId ? { threadId: next.threadId } : {}) } : undefined;
       outbox.append(sessionId, lines.map((line) => ({ origin, line, receivedAt })), { meta });
       if (next) progress.set(next);
@@ -233,14 +234,27 @@ export class CodexProcess {
     this.server.connection.notify(initialized, undefined);
   }
 
-  /** Records codex's exit in the outbox, so Convex learns of it too. */
+  /**
+   * Records codex's exit in the outbox, so Convex learns of it too, and the
+   * server requests it left unanswered as expired (their JSON-RPC ids died
+   * with it), in one transaction with the progress that forgets them.
+   */
   private recordExit(exit: AppServerExit): void {
     const line = JSON.stringify({
       method: "bridge/codexExited",
       params: { code: exit.code, signal: exit.signal, stderrTail: this.stderrTail().slice(-EXIT_RECORD_STDERR_BYTES) },
     });
+    const { progress } = this.options;
+    const current = progress.get();
+    const reason = `codex exited (code ${exit.code}, signal ${exit.signal}) before the request was answered`;
+    const expired = current.pendingRequests.map((request) => ({ origin: "bridge" as const, line: expiredLine(request, reason) }));
+    const next = expired.length > 0 ? { ...current, pendingRequests: [] } : null;
     try {
-      this.options.outbox.append(this.options.sessionId, [{ origin: "bridge", line }], { ignoreCap: true });
+      this.options.outbox.append(this.options.sessionId, [{ origin: "bridge", line }, ...expired], {
+        ignoreCap: true,
+        ...(next ? { meta: { [PROGRESS_META_KEY]: next } } : {}),
+      });
+      if (next) progress.set(next);
       this.options.onStored?.();
     } catch (error) {
       this.options.log?.warn(`could not record codex's exit in the outbox: ${(error as Error).message}`);

@@ -56,8 +56,8 @@ export type BridgeOptions = {
   shutdownFlushTimeoutMs?: number;
   pusher?: PusherTuning;
   backpressure?: BackpressureOptions;
-  /** Codex supervision limits. */
-  supervision?: Pick<JobRunnerOptions, "maxCodexRestarts" | "maxTurnAttempts" | "restartDelayMs">;
+  /** Codex supervision limits, and who answers codex's server requests (default: declined at once). */
+  supervision?: Pick<JobRunnerOptions, "maxCodexRestarts" | "maxTurnAttempts" | "restartDelayMs" | "onServerRequest">;
   log?: BridgeLog;
 };
 
@@ -173,7 +173,7 @@ export class Bridge {
     const { outbox } = this.options;
     for (const record of outbox.sessions()) {
       const progress = readProgress(record.meta);
-      const cutOff = progress.activeTurn !== null || progress.sentPrompt !== null;
+      const cutOff = progress.activeTurn !== null || progress.sentPrompt !== null || progress.pendingRequests.length > 0;
       if (record.lastSeq <= record.ackedSeq && !cutOff) continue;
       try {
         const handle = this.openHandle(record.sessionId);
@@ -181,6 +181,7 @@ export class Bridge {
           `the bridge process that ran this turn${record.ownerPid ? ` (pid ${record.ownerPid})` : ""} ended before the turn completed`,
           { countAttempt: false },
         );
+        handle.expireServerRequests(`the bridge process${record.ownerPid ? ` (pid ${record.ownerPid})` : ""} that held this request ended; its codex is gone`);
         this.log.info(
           `adopted session ${record.sessionId.slice(0, 8)}${record.jobId ? ` (job ${record.jobId})` : ""}: ` +
             `${record.lastSeq - record.ackedSeq} event(s) to push${turn ? `, turn ${turn.turnId} recorded failed` : ""}`,
