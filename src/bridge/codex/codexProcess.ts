@@ -25,7 +25,7 @@ import {
   type Turn,
   type UserInput,
 } from "./protocol/index.js";
-import type { IncomingRequest } from "./rpc.js";
+import type { IncomingRequest, RequestMethod } from "./rpc.js";
 import type { RotatingLog } from "./stderrLog.js";
 
 /** How long `initialize`, `thread/start`, `thread/resume` and `turn/start` may take to answer, in ms. */
@@ -110,6 +110,23 @@ export class CodexProcess {
   /** The last bytes codex wrote to stderr. */
   stderrTail(): string {
     return this.server.stderrTail();
+  }
+
+  /**
+   * Sends any request to codex (the line is stored in the outbox first).
+   * @throws BridgeError `RPC_ERROR` (codex refused), `RPC_TIMEOUT`, `RPC_CLOSED`.
+   */
+  request<Params, Result>(method: RequestMethod<Params, Result>, params: Params): Promise<Result> {
+    return this.server.connection.request(method, params);
+  }
+
+  /**
+   * Calls `listener` with every notification codex sends from now on (after it was stored).
+   * @returns a function that removes the listener.
+   */
+  onNotification(listener: (method: string, params: unknown) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Starts a thread (`thread/start`). @throws BridgeError `RPC_ERROR`/`RPC_TIMEOUT`/`RPC_CLOSED`. */

@@ -34,8 +34,8 @@ export type RequestOrigin = {
 /** A request held by the broker. */
 export type HeldRequest = { threadId: string | null; request: IncomingRequest; receivedAt: number };
 
-/** Why {@link ServerRequestBroker.answer} could not answer. */
-export type AnswerRefusal = "NOT_PENDING";
+/** Why {@link ServerRequestBroker.answer} could not answer: no such request held, or it is of another method. */
+export type AnswerRefusal = "NOT_PENDING" | "WRONG_METHOD";
 
 type Entry = HeldRequest & { origin: RequestOrigin; timer: ReturnType<typeof setTimeout> | null };
 
@@ -70,14 +70,16 @@ export class ServerRequestBroker {
 
   /**
    * Answers a held request of `threadId` with JSON-RPC id `id` (as received).
+   * @param method - When given, the held request must have this method (else `"WRONG_METHOD"`, nothing sent).
    * @returns null when answered; `"NOT_PENDING"` when no such request is held
    *   (already answered, timed out, or its codex is gone).
    * @throws whatever sending throws (e.g. `RPC_CLOSED`), after releasing the request.
    */
-  answer(threadId: string | null, id: JsonRpcId, answer: ServerRequestAnswer): AnswerRefusal | null {
+  answer(threadId: string | null, id: JsonRpcId, answer: ServerRequestAnswer, method?: string): AnswerRefusal | null {
     const key = keyOf(threadId, id);
     const entry = this.entries.get(key);
     if (!entry) return "NOT_PENDING";
+    if (method !== undefined && entry.request.method !== method) return "WRONG_METHOD";
     this.release(key, entry);
     this.deliver(entry.origin, entry.request, answer);
     return null;

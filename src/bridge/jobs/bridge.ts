@@ -193,7 +193,13 @@ export class Bridge {
     }
   }
 
-  private openHandle(sessionId: string): SessionHandle {
+  /**
+   * The handle of a session this bridge runs, claiming it and starting its
+   * pusher on first use; serve mode opens its threads' sessions here, so one
+   * pusher serves each session and {@link Bridge.run} flushes them all at the end.
+   * @throws BridgeError `SESSION_LOCKED` when another live process runs it.
+   */
+  openHandle(sessionId: string): SessionHandle {
     let handle = this.handles.get(sessionId);
     if (!handle) {
       const { outbox, transport, pusher, log } = this.options;
