@@ -15,6 +15,9 @@ import type {
   HeartbeatResult,
 } from "../../src/bridge/serve/commandSource.js";
 
+/** How often {@link FakeCommandHost.waitFor} looks again without a change, in ms. */
+export const WAIT_POLL_MS = 10;
+
 /** A command as the fake host stores it, with when it was queued (ms, `performance.now()` clock). */
 export type StoredCommand = DeviceCommand & { queuedAtPerf: number };
 
@@ -66,20 +69,25 @@ export class FakeCommandHost {
     return [...this.commands.values()].filter((c) => c.status === "queued").map(({ queuedAtPerf: _, ...c }) => c);
   }
 
-  /** Resolves once `predicate` holds (checked after every change), or rejects after `timeoutMs`. */
+  /** Resolves once `predicate` holds (checked after every change and every {@link WAIT_POLL_MS}), or rejects after `timeoutMs`. */
   waitFor(predicate: () => boolean, timeoutMs = 60_000, what = "the condition"): Promise<void> {
     if (predicate()) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const done = () => {
+        clearTimeout(timer);
+        clearInterval(poll);
         this.waiters.delete(check);
+      };
+      const timer = setTimeout(() => {
+        done();
         reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
       }, timeoutMs);
       const check = () => {
         if (!predicate()) return;
-        clearTimeout(timer);
-        this.waiters.delete(check);
+        done();
         resolve();
       };
+      const poll = setInterval(check, WAIT_POLL_MS);
       this.waiters.add(check);
     });
   }
