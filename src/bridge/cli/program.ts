@@ -4,6 +4,7 @@ import { bridgeCommand } from "./bridgeCommand.js";
 import { doctorCommand } from "./doctorCommand.js";
 import { addGlobalOptions, addOutboxOptions, addWorkOptions, positiveInt } from "./options.js";
 import { pairCommand } from "./pairCommand.js";
+import { unattendedPolicy } from "./serveMode.js";
 import { runCommand } from "./runCommand.js";
 import { statusCommand } from "./statusCommand.js";
 
@@ -39,7 +40,15 @@ export function buildProgram(): Command {
       .option("--job-id <id>", "id of the --prompt job, to continue it after a restart (default: a new id)")
       .option("--jobs <file>", 'JSON Lines of jobs {"id","prompts":[...],"cwd"?}; "-" reads stdin as lines arrive')
       .option("--max-threads <n>", "jobs run at once (default 4)", positiveInt)
-      .option("--keep-alive", "keep running after the jobs are done, until SIGINT/SIGTERM", false),
+      .option("--keep-alive", "keep running after the jobs are done, until SIGINT/SIGTERM", false)
+      .option("--serve", "also run commands queued from the browser for this paired device (start, send, steer, interrupt, answer, …); implies --keep-alive", false)
+      .option("--workspace <dir>", "with --serve: a directory browsers may start threads in (repeat; default --cwd)", collect, [])
+      .option("--approval-timeout <ms>", "with --serve: how long a server request waits for the browser before --unattended answers it (default: forever)", positiveInt)
+      .addOption(
+        new Option("--unattended <policy>", "answer to server requests nobody answered: decline, or accept-for-session (default decline; at once without --serve)").argParser(
+          unattendedPolicy,
+        ),
+      ),
   ).action(async (_options, command: Command) => {
     await bridgeCommand(command.optsWithGlobals());
   });

@@ -56,6 +56,8 @@ export type BridgeOptions = {
   shutdownFlushTimeoutMs?: number;
   pusher?: PusherTuning;
   backpressure?: BackpressureOptions;
+  /** Called once the bridge stops (or its work is done), before its jobs are stopped and its sessions flushed: serve mode stops its threads here. */
+  beforeClose?: (reason: string) => Promise<void>;
   /** Codex supervision limits, and who answers codex's server requests (default: declined at once). */
   supervision?: Pick<JobRunnerOptions, "maxCodexRestarts" | "maxTurnAttempts" | "restartDelayMs" | "onServerRequest">;
   log?: BridgeLog;
@@ -123,6 +125,7 @@ export class Bridge {
     } catch (error) {
       failure = error;
     } finally {
+      await this.options.beforeClose?.(this.stopReason ?? "the bridge is exiting").catch((error: unknown) => this.log.error(`stopping serve mode: ${(error as Error).message}`));
       await Promise.all([...this.runners.values()].map(({ runner }) => runner.stop(this.stopReason ?? "the bridge is exiting")));
       await Promise.all(this.jobRuns);
     }
