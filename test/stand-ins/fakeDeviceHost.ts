@@ -22,14 +22,28 @@ export type FakeDeviceHost = { url: string; calls: RecordedCall[]; close(): Prom
 
 /** A host that acknowledges every event, as `ingestSafe` does when nothing is missing. */
 export function ackingHandlers(): Record<string, FakeHandler> {
+  const acked = new Map<string, number>();
   return {
-    "codex:ensureSession": (args) => ({ sessionId: args.sessionId, ackedSeq: 0, created: true }),
+    "codex:ensureSession": (args) => {
+      const sessionId = String(args.sessionId);
+      return { sessionId, ackedSeq: acked.get(sessionId) ?? 0, created: !acked.has(sessionId) };
+    },
     "codex:ingestSafe": (args) => {
+      const sessionId = String(args.sessionId);
       const events = args.events as Array<{ seq: number; seqEnd?: number }>;
       const last = events.at(-1);
-      return { ackedSeq: last ? (last.seqEnd ?? last.seq) : 0, applied: events.length, duplicates: 0, gap: null };
+      const ackedSeq = Math.max(acked.get(sessionId) ?? 0, last ? (last.seqEnd ?? last.seq) : 0);
+      acked.set(sessionId, ackedSeq);
+      return { ackedSeq, applied: events.length, duplicates: 0, gap: null };
     },
   };
+}
+
+/** Every line the bridge pushed with `ingestSafe`, in call order, parsed. */
+export function pushedLines(host: FakeDeviceHost): Array<Record<string, unknown>> {
+  return host.calls
+    .filter((call) => call.path === "codex:ingestSafe")
+    .flatMap((call) => (call.args.events as Array<{ line: string }>).map((event) => JSON.parse(event.line) as Record<string, unknown>));
 }
 
 /** Starts the fake on 127.0.0.1 (random port). */
