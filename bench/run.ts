@@ -4,10 +4,13 @@
  */
 import { runOutboxBench } from "./outbox.bench.js";
 import { runPushBench } from "./push.bench.js";
+import { runSteerBench } from "./steer.bench.js";
 
 const started = Date.now();
 console.log(`codex-convex benchmarks (node ${process.version}, ${process.platform}/${process.arch})\n`);
 await runOutboxBench();
 console.log("");
 await runPushBench();
+console.log("");
+await runSteerBench();
 console.log(`\nall benchmarks: ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -18,8 +18,8 @@ import type {
 /** How often {@link FakeCommandHost.waitFor} looks again without a change, in ms. */
 export const WAIT_POLL_MS = 10;
 
-/** A command as the fake host stores it, with when it was queued (ms, `performance.now()` clock). */
-export type StoredCommand = DeviceCommand & { queuedAtPerf: number };
+/** A command as the fake host stores it, with when it was queued and finished (ms, `performance.now()` clock). */
+export type StoredCommand = DeviceCommand & { queuedAtPerf: number; finishedAtPerf?: number };
 
 /** See the module comment. */
 export class FakeCommandHost {
@@ -66,7 +66,7 @@ export class FakeCommandHost {
 
   /** The device's queued commands, oldest first, as `listDeviceCommands` returns them. */
   queued(): DeviceCommand[] {
-    return [...this.commands.values()].filter((c) => c.status === "queued").map(({ queuedAtPerf: _, ...c }) => c);
+    return [...this.commands.values()].filter((c) => c.status === "queued").map(({ queuedAtPerf: _q, finishedAtPerf: _f, ...c }) => c);
   }
 
   /** Resolves once `predicate` holds (checked after every change and every {@link WAIT_POLL_MS}), or rejects after `timeoutMs`. */
@@ -130,7 +130,7 @@ export class FakeCommandHost {
         command.leaseExpiresAt = Date.now() + leaseMs;
         this.publish();
         this.onClaim?.(command);
-        const { queuedAtPerf: _, ...plain } = command;
+        const { queuedAtPerf: _q, finishedAtPerf: _f, ...plain } = command;
         return plain;
       },
       complete: async (commandId, outcome) => {
@@ -141,6 +141,7 @@ export class FakeCommandHost {
         if (command.status === "claimed") {
           command.status = outcome.error ? "failed" : "done";
           command.finishedAt = Date.now();
+          command.finishedAtPerf = performance.now();
           if (outcome.result) command.result = outcome.result;
           if (outcome.error) command.error = outcome.error;
         }
