@@ -142,7 +142,7 @@ describe("kill -9 of a serving bridge", () => {
     const expired = pushedLines(pushes).find((m) => m.method === "bridge/serverRequestExpired" && (m.params as { threadId: string }).threadId === threadId);
     expect(expired?.params).toMatchObject({ requestId: request.id, method: "item/commandExecution/requestApproval", reason: expect.stringMatching(/ended/) });
     const answer = host.queue("answerServerRequest", { jsonRpcId: request.id, method: "item/commandExecution/requestApproval", response: { decision: "accept" } }, { threadId });
-    expect(await host.finished(answer, 30_000)).toMatchObject({ status: "failed", error: { code: "REQUEST_NOT_PENDING" } });
+    expect(await host.finished(answer, 30_000)).toMatchObject({ status: "failed", error: { code: "REQUEST_EXPIRED" } });
     expect(JSON.stringify(pushedLines(pushes))).not.toContain("should-not-run\\n");
     await kill9(proc);
   }, 120_000);

@@ -12,7 +12,7 @@ import { BridgeError } from "../errors.js";
 import type { BridgeLog } from "../log.js";
 import type { Outbox } from "../outbox/outbox.js";
 import { observeLines, PROGRESS_META_KEY, type JobProgress } from "../jobs/progress.js";
-import { expiredLine } from "../jobs/pendingRequests.js";
+import { expiredLine, mayChangePending } from "../jobs/pendingRequests.js";
 import {
   initialize,
   initialized,
@@ -25,7 +25,7 @@ import {
   type Turn,
   type UserInput,
 } from "./protocol/index.js";
-import type { IncomingRequest, RequestMethod } from "./rpc.js";
+import type { IncomingRequest, JsonRpcId, RequestMethod } from "./rpc.js";
 import type { RotatingLog } from "./stderrLog.js";
 
 /** How long `initialize`, `thread/start`, `thread/resume` and `turn/start` may take to answer, in ms. */
@@ -217,8 +217,9 @@ export class CodexProcess {
       const receivedAt = Date.now();
       const next = observeLines(progress.get(), lines, origin);
       const meta = next ? { progress: next, ...(next.threadId ? { threadId: next.threadId } : {}) } : undefined;
-      outbox.append(sessionId, lines.map((line) => ({ origin, line, receivedAt })), { meta });
+      const seqs = outbox.append(sessionId, lines.map((line) => ({ origin, line, receivedAt })), { meta });
       if (next) progress.set(next);
+      if (origin === "codex") this.rememberRequestSeqs(lines, seqs);
       this.options.onStored?.();
     };
     this.server = await spawnAppServer({
@@ -276,6 +277,32 @@ export class CodexProcess {
     } catch (error) {
       this.options.log?.warn(`could not record codex's exit in the outbox: ${(error as Error).message}`);
     }
+  }
+
+  /**
+   * The outbox seq of the line that carried server request `id` of this codex
+   * (JSON-RPC ids repeat across codex restarts in one session; the seq does not).
+   * @returns the seq, or undefined for an id this codex never sent.
+   */
+  requestSeq(id: JsonRpcId): number | undefined {
+    return this.requestSeqs.get(JSON.stringify(id));
+  }
+
+  private readonly requestSeqs = new Map<string, number>();
+
+  private rememberRequestSeqs(lines: readonly string[], seqs: readonly number[]): void {
+    lines.forEach((line, index) => {
+      if (!mayChangePending(line, "codex")) return;
+      try {
+        const message = JSON.parse(line) as { id?: unknown; method?: unknown };
+        const seq = seqs[index];
+        if ((typeof message.id === "number" || typeof message.id === "string") && typeof message.method === "string" && seq !== undefined) {
+          this.requestSeqs.set(JSON.stringify(message.id), seq);
+        }
+      } catch {
+        // Not JSON: not a request.
+      }
+    });
   }
 
   /** Answers a server request. */

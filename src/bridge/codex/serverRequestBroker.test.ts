@@ -41,6 +41,17 @@ describe("ServerRequestBroker", () => {
     expect(broker.answer("thr", 7, { result: { decision: "accept" } })).toBe("NOT_PENDING");
   });
 
+  it("an answer naming the line of an earlier request with the same id (codex restarted) is refused", () => {
+    const { origin, sent } = fakeOrigin();
+    const broker = new ServerRequestBroker({ waitMs: Infinity, unattended: "decline" });
+    broker.hold(approval(0), { ...origin, requestSeq: () => 42 });
+    expect(broker.pending()[0]?.seq).toBe(42);
+    expect(broker.answer("thr", 0, { result: { decision: "accept" } }, "item/commandExecution/requestApproval", 7)).toBe("NOT_PENDING");
+    expect(sent).toEqual([]);
+    expect(broker.answer("thr", 0, { result: { decision: "accept" } }, "item/commandExecution/requestApproval", 42)).toBeNull();
+    expect(sent).toEqual([{ id: 0, result: { decision: "accept" } }]);
+  });
+
   it("answers by policy once --approval-timeout passed", () => {
     vi.useFakeTimers();
     try {

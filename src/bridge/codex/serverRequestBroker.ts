@@ -29,10 +29,12 @@ export type RequestOrigin = {
   respond(request: IncomingRequest, result: unknown): void;
   respondError(request: IncomingRequest, code: number, message: string): void;
   readonly exited: Promise<unknown>;
+  /** The outbox seq of the line that carried the request, when known. */
+  requestSeq?(id: JsonRpcId): number | undefined;
 };
 
-/** A request held by the broker. */
-export type HeldRequest = { threadId: string | null; request: IncomingRequest; receivedAt: number };
+/** A request held by the broker: its thread, the request, when it arrived, and the outbox seq of its line (when known). */
+export type HeldRequest = { threadId: string | null; request: IncomingRequest; receivedAt: number; seq: number | undefined };
 
 /** Why {@link ServerRequestBroker.answer} could not answer: no such request held, or it is of another method. */
 export type AnswerRefusal = "NOT_PENDING" | "WRONG_METHOD";
@@ -61,7 +63,7 @@ export class ServerRequestBroker {
       ? setTimeout(() => this.expireToPolicy(key), this.policy.waitMs)
       : null;
     timer?.unref?.();
-    this.entries.set(key, { threadId, request, receivedAt: Date.now(), origin, timer });
+    this.entries.set(key, { threadId, request, receivedAt: Date.now(), seq: origin.requestSeq?.(request.id), origin, timer });
     if (!this.watched.has(origin)) {
       this.watched.add(origin);
       void origin.exited.then(() => this.dropOrigin(origin));
@@ -71,14 +73,17 @@ export class ServerRequestBroker {
   /**
    * Answers a held request of `threadId` with JSON-RPC id `id` (as received).
    * @param method - When given, the held request must have this method (else `"WRONG_METHOD"`, nothing sent).
+   * @param requestSeq - When given, the held request must have come on the outbox line with this seq (else `"NOT_PENDING"`).
    * @returns null when answered; `"NOT_PENDING"` when no such request is held
    *   (already answered, timed out, or its codex is gone).
    * @throws whatever sending throws (e.g. `RPC_CLOSED`), after releasing the request.
    */
-  answer(threadId: string | null, id: JsonRpcId, answer: ServerRequestAnswer, method?: string): AnswerRefusal | null {
+  answer(threadId: string | null, id: JsonRpcId, answer: ServerRequestAnswer, method?: string, requestSeq?: number): AnswerRefusal | null {
     const key = keyOf(threadId, id);
     const entry = this.entries.get(key);
     if (!entry) return "NOT_PENDING";
+    // The same id from an earlier codex of the session: that request is gone; this one is another.
+    if (requestSeq !== undefined && entry.seq !== undefined && entry.seq !== requestSeq) return "NOT_PENDING";
     if (method !== undefined && entry.request.method !== method) return "WRONG_METHOD";
     this.release(key, entry);
     this.deliver(entry.origin, entry.request, answer);
@@ -87,7 +92,7 @@ export class ServerRequestBroker {
 
   /** Requests held now, oldest first. */
   pending(): HeldRequest[] {
-    return [...this.entries.values()].map(({ threadId, request, receivedAt }) => ({ threadId, request, receivedAt }));
+    return [...this.entries.values()].map(({ threadId, request, receivedAt, seq }) => ({ threadId, request, receivedAt, seq }));
   }
 
   /** Answers every held request by policy (e.g. when the bridge stops serving but codex goes on). */

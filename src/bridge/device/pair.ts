@@ -10,8 +10,8 @@ import { BridgeError } from "../errors.js";
 import { deploymentKey, saveDeviceCredential, credentialsFile, type DeviceCredential } from "./credentials.js";
 import { hostErrorData } from "./hostErrors.js";
 
-/** Default name of the host's `redeemPairingCode` mutation. */
-export const DEFAULT_REDEEM_PAIRING_CODE_MUTATION = "codex:redeemPairingCode";
+/** Default name of the host's `redeemPairingCode` action. */
+export const DEFAULT_REDEEM_PAIRING_CODE_ACTION = "codex:redeemPairingCode";
 
 /** Characters of a pairing code, without its separator. */
 export const PAIRING_CODE_LENGTH = 8;
@@ -40,7 +40,7 @@ export type PairOptions = {
   hostname?: string;
   /** Credentials file; default `credentialsFile()`. */
   file?: string;
-  /** Calls the host's mutation; default a `ConvexHttpClient` on `url` calling {@link DEFAULT_REDEEM_PAIRING_CODE_MUTATION}. */
+  /** Calls the host's action; default a `ConvexHttpClient` on `url` calling {@link DEFAULT_REDEEM_PAIRING_CODE_ACTION}. */
   redeem?: (args: RedeemPairingCodeArgs) => Promise<RedeemPairingCodeResult>;
 };
 
@@ -101,8 +101,9 @@ function httpRedeem(url: string): (args: RedeemPairingCodeArgs) => Promise<Redee
   } catch (error) {
     throw new BridgeError("INVALID_ARGUMENT", `Invalid Convex deployment URL ${JSON.stringify(url)}: ${(error as Error).message}`, { cause: error });
   }
-  const ref = makeFunctionReference<"mutation", RedeemPairingCodeArgs, RedeemPairingCodeResult>(DEFAULT_REDEEM_PAIRING_CODE_MUTATION);
-  return (args) => client.mutation(ref, args);
+  // An action on the host: a failed attempt must still count against the rate limit (a throwing mutation rolls back).
+  const ref = makeFunctionReference<"action", RedeemPairingCodeArgs, RedeemPairingCodeResult>(DEFAULT_REDEEM_PAIRING_CODE_ACTION);
+  return (args) => client.action(ref, args);
 }
 
 function pairingFailed(error: unknown, deployment: string): BridgeError {

@@ -17,10 +17,10 @@ export const MAX_ROLLBACK_TURNS = 1_000;
 
 /** The checked arguments of one command. */
 export type ParsedCommand =
-  | { kind: "startThread"; workspaceId: string; prompt: string; model?: string }
+  | { kind: "startThread"; workspaceId: string; prompt: string; model?: string; cwd?: string }
   | { kind: "sendMessage"; threadId: string; text: string }
   | { kind: "interruptTurn"; threadId: string }
-  | { kind: "answerServerRequest"; threadId: string; jsonRpcId: string | number; method: string; response: unknown }
+  | { kind: "answerServerRequest"; threadId: string; jsonRpcId: string | number; method: string; response: unknown; requestSeq?: number }
   | { kind: "archiveThread" | "unarchiveThread" | "forkThread"; threadId: string }
   | { kind: "renameThread"; threadId: string; name: string }
   | { kind: "rollbackThread"; threadId: string; numTurns: number };
@@ -47,9 +47,13 @@ export function parseCommand(command: Pick<DeviceCommand, "kind" | "threadId" | 
   }
   if (kind === "startThread") {
     const model = optionalText(args.model, "model", 200);
-    return { kind, workspaceId: text(args.workspaceId, "workspaceId", 200), prompt: text(args.prompt, "prompt", MAX_COMMAND_TEXT_CHARS), ...(model ? { model } : {}) };
+    const cwd = optionalText(args.cwd, "cwd", 4096);
+    return { kind, workspaceId: text(args.workspaceId, "workspaceId", 200), prompt: text(args.prompt, "prompt", MAX_COMMAND_TEXT_CHARS), ...(model ? { model } : {}), ...(cwd ? { cwd } : {}) };
   }
-  const threadId = text(command.threadId, "threadId", 200);
+  if (command.threadId !== undefined && args.threadId !== undefined && command.threadId !== args.threadId) {
+    throw new InvalidCommand("the command's threadId and its arguments' threadId differ");
+  }
+  const threadId = text(command.threadId ?? args.threadId, "threadId", 200);
   switch (kind) {
     case "sendMessage":
       return { kind, threadId, text: text(args.text, "text", MAX_COMMAND_TEXT_CHARS) };
@@ -59,7 +63,11 @@ export function parseCommand(command: Pick<DeviceCommand, "kind" | "threadId" | 
       const { jsonRpcId, method, response } = args;
       if (typeof jsonRpcId !== "number" && typeof jsonRpcId !== "string") throw new InvalidCommand("answerServerRequest needs the request's jsonRpcId");
       if (typeof response !== "object" || response === null || Array.isArray(response)) throw new InvalidCommand("answerServerRequest needs a response object");
-      return { kind, threadId, jsonRpcId, method: text(method, "method", 200), response };
+      const { requestSeq } = args;
+      if (requestSeq !== undefined && requestSeq !== null && (typeof requestSeq !== "number" || !Number.isSafeInteger(requestSeq) || requestSeq < 1)) {
+        throw new InvalidCommand("requestSeq must be a positive integer");
+      }
+      return { kind, threadId, jsonRpcId, method: text(method, "method", 200), response, ...(typeof requestSeq === "number" ? { requestSeq } : {}) };
     }
     case "renameThread":
       return { kind, threadId, name: text(args.name, "name", MAX_THREAD_NAME_CHARS) };

@@ -41,10 +41,10 @@ async function turnCompleted(turnId: string, timeoutMs = 60_000): Promise<{ stat
   return (done?.params as { turn: { status: string } }).turn;
 }
 
-async function heldRequest(method: string): Promise<{ threadId: string; id: string | number }> {
+async function heldRequest(method: string): Promise<{ threadId: string; id: string | number; seq: number | undefined }> {
   await world.host.waitFor(() => world.broker.pending().some((p) => p.request.method === method), 60_000, `a held ${method}`);
   const held = world.broker.pending().find((p) => p.request.method === method)!;
-  return { threadId: held.threadId!, id: held.request.id };
+  return { threadId: held.threadId!, id: held.request.id, seq: held.seq };
 }
 
 async function startThread(prompt: string): Promise<{ threadId: string; turnId: string }> {
@@ -79,9 +79,16 @@ describe("serve mode: the desktop runs the browser's commands", () => {
   test("a command approval accepted in the browser runs the command; a second answer finds it answered", async () => {
     const { turnId } = await startThread("run the approved command");
     const request = await heldRequest("item/commandExecution/requestApproval");
+    expect(request.seq).toBeGreaterThan(0); // the outbox seq of the request line, which F's answer carries as requestSeq
+    const stale = world.host.queue(
+      "answerServerRequest",
+      { jsonRpcId: request.id, method: "item/commandExecution/requestApproval", response: { decision: "accept" }, requestSeq: request.seq! - 1 },
+      { threadId: request.threadId },
+    );
+    expect(await world.host.finished(stale)).toMatchObject({ status: "failed", error: { code: "REQUEST_EXPIRED" } });
     const answer = world.host.queue(
       "answerServerRequest",
-      { jsonRpcId: request.id, method: "item/commandExecution/requestApproval", response: { decision: "accept" } },
+      { threadId: request.threadId, jsonRpcId: request.id, method: "item/commandExecution/requestApproval", response: { decision: "accept" }, requestSeq: request.seq },
       { threadId: request.threadId },
     );
     expect((await world.host.finished(answer)).status).toBe("done");
@@ -89,7 +96,7 @@ describe("serve mode: the desktop runs the browser's commands", () => {
     const item = world.notifications.find((n) => n.method === "item/completed" && (n.params as { item: { type: string } }).item.type === "commandExecution");
     expect((item?.params as { item: { status: string; aggregatedOutput: string } }).item).toMatchObject({ status: "completed", aggregatedOutput: expect.stringContaining("approved-output") });
     const again = world.host.queue("answerServerRequest", { jsonRpcId: request.id, method: "item/commandExecution/requestApproval", response: { decision: "accept" } }, { threadId: request.threadId });
-    expect(await world.host.finished(again)).toMatchObject({ status: "failed", error: { code: "REQUEST_NOT_PENDING" } });
+    expect(await world.host.finished(again)).toMatchObject({ status: "failed", error: { code: "REQUEST_EXPIRED" } });
   }, 90_000);
 
   test("a command approval declined in the browser does not run it; the turn completes", async () => {

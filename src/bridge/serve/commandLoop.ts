@@ -50,6 +50,9 @@ export const MAX_REPORT_RETRY_MS = 15_000;
 /** Method of the outbox line recording a command's outcome on its thread. */
 export const COMMAND_RECORD_METHOD = "bridge/command";
 
+/** Error code of an answer to a request codex no longer waits for (answered, timed out, or its codex is gone). */
+export const REQUEST_EXPIRED = "REQUEST_EXPIRED";
+
 /** Meta key marking an outbox session as a thread run from the browser. */
 export const SERVE_META_KEY = "serve";
 
@@ -165,6 +168,7 @@ export class CommandLoop {
       const key = command.threadId ?? `new:${command.commandId}`;
       const run = (this.queues.get(key) ?? Promise.resolve())
         .then(() => this.handle(command, needsLoad))
+        .catch((error: unknown) => this.log.error(`command ${command.commandId}: ${(error as Error).message} (the command log keeps it; the next start reports it)`))
         .finally(() => {
           if (needsLoad) this.pendingLoads -= 1;
           this.inflight.delete(run);
@@ -278,7 +282,8 @@ export class CommandLoop {
     const clientUserMessageId = command.idempotencyKey;
     switch (parsed.kind) {
       case "startThread": {
-        const cwd = this.workspaceIds.get(parsed.workspaceId);
+        // The path is this bridge's own declaration for the id; a `cwd` in the arguments counts only if declared too.
+        const cwd = this.workspaceIds.get(parsed.workspaceId) ?? (parsed.cwd && this.declared(parsed.cwd) ? path.resolve(parsed.cwd) : undefined);
         if (!cwd) throw new CommandFailure("WORKSPACE_NOT_FOUND", `This device declares no workspace ${parsed.workspaceId}; pick one of the device's workspaces.`);
         const thread = this.newThread(cwd, { startedBy: command.commandId });
         where.sessionId = thread.sessionId;
@@ -330,11 +335,11 @@ export class CommandLoop {
     const thread = this.threads.get(parsed.threadId);
     if (thread) where.sessionId = thread.sessionId;
     sent();
-    const refusal = this.options.broker.answer(parsed.threadId, parsed.jsonRpcId, { result: parsed.response }, parsed.method);
+    const refusal = this.options.broker.answer(parsed.threadId, parsed.jsonRpcId, { result: parsed.response }, parsed.method, parsed.requestSeq);
     if (refusal === "WRONG_METHOD") throw new CommandFailure("INVALID_COMMAND", `Request ${JSON.stringify(parsed.jsonRpcId)} of thread ${parsed.threadId} is not a ${parsed.method}.`);
     if (refusal === "NOT_PENDING") {
       throw new CommandFailure(
-        "REQUEST_NOT_PENDING",
+        REQUEST_EXPIRED,
         `codex no longer waits for request ${JSON.stringify(parsed.jsonRpcId)} of thread ${parsed.threadId}: it was answered (maybe by --unattended after --approval-timeout), or its codex stopped (then it is recorded expired).`,
       );
     }
