@@ -4,3 +4,7 @@ export type { CodexBinary, CodexBinarySource, FindCodexBinaryOptions } from "./c
 export { CodexProcess, declineServerRequest } from "./codexProcess.js";
 export type { CodexProcessOptions, ProgressCell } from "./codexProcess.js";
 export { RotatingLog } from "./stderrLog.js";
+export { DECLINE_AT_ONCE, ServerRequestBroker, threadOf } from "./serverRequestBroker.js";
+export type { AnswerRefusal, HeldRequest, RequestOrigin, ServerRequestPolicy } from "./serverRequestBroker.js";
+export { UNATTENDED_POLICIES, unattendedAnswer } from "./unattended.js";
+export type { ServerRequestAnswer, UnattendedPolicy } from "./unattended.js";

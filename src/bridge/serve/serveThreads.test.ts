@@ -64,6 +64,17 @@ describe("serve mode within --max-threads 1", () => {
     expect(tooMany).toMatchObject({ status: "failed", error: { code: "INVALID_COMMAND" } });
   }, 120_000);
 
+  test("while the host is unreachable nothing is claimed; once it is back the queued command runs, once", async () => {
+    world.host.refuseWith = { code: "UNAVAILABLE", message: "network down (simulated)" };
+    const id = world.host.queue("startThread", { workspaceId: world.workspaceId, prompt: "first thread" });
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(world.host.commands.get(id)?.status).toBe("queued");
+    world.host.refuseWith = null;
+    const command = await world.host.finished(id, 30_000);
+    expect(command.status).toBe("done");
+    expect(world.host.claims.filter((c) => c === id)).toHaveLength(1);
+  }, 60_000);
+
   test("a revoked device stops the loop once, with DEVICE_REVOKED", async () => {
     world.host.refuseWith = { code: "DEVICE_REVOKED", message: "revoked in the browser" };
     try {
