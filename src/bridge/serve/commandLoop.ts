@@ -424,12 +424,25 @@ export class CommandLoop {
   private recover(): void {
     for (const entry of this.options.commandLog.recover()) {
       this.handled.add(entry.commandId);
-      const outcome = entry.outcome ?? {};
+      let outcome = entry.outcome ?? {};
+      if (outcome.result && !outcome.result.threadId && entry.sessionId) {
+        // A thread started just before the crash: its id is in the session's progress.
+        const threadId = this.sessionThread(entry.sessionId);
+        if (threadId) outcome = { result: { ...outcome.result, threadId } };
+      }
       this.log.info(`command ${entry.commandId} (${entry.kind}) left by an earlier bridge: reported ${outcome.error ? `failed [${outcome.error.code}]` : "done"}`);
       const run = this.finish(entry.commandId, entry.kind, outcome, { threadId: entry.threadId ?? undefined, sessionId: entry.sessionId ?? undefined }).finally(() =>
         this.inflight.delete(run),
       );
       this.inflight.add(run);
+    }
+  }
+
+  private sessionThread(sessionId: string): string | null {
+    try {
+      return readProgress(this.options.outbox.session(sessionId).meta).threadId;
+    } catch {
+      return null;
     }
   }
 
