@@ -5,6 +5,7 @@
 import { runOutboxBench } from "./outbox.bench.js";
 import { runPushBench } from "./push.bench.js";
 import { runSyncBench } from "./sync.bench.js";
+import { runSteerBench } from "./steer.bench.js";
 
 const started = Date.now();
 console.log(`codex-convex benchmarks (node ${process.version}, ${process.platform}/${process.arch})\n`);
@@ -13,4 +14,6 @@ console.log("");
 await runPushBench();
 console.log("");
 await runSyncBench();
+console.log("");
+await runSteerBench();
 console.log(`\nall benchmarks: ${((Date.now() - started) / 1000).toFixed(1)} s`);

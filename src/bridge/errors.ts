@@ -25,6 +25,7 @@ export type BridgeErrorCode =
   | "SESSION_MISMATCH"
   | "SESSION_LOCKED"
   | "INVALID_ARGUMENT"
+  | "PAIRING_FAILED"
   | PermanentPushCode;
 
 /** Codes of push failures that retrying cannot fix; see {@link PERMANENT_ERROR_CODES}. */

@@ -28,7 +28,7 @@ describe("CLI flags", () => {
   );
 
   test("every command is there", () => {
-    expect(program.commands.map((c) => c.name())).toEqual(["run", "bridge", "status", "doctor"]);
+    expect(program.commands.map((c) => c.name())).toEqual(["run", "bridge", "pair", "status", "doctor"]);
   });
 
   test.each(flags)("$command $flag is in --help and in the README", ({ flag, help }) => {

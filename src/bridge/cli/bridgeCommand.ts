@@ -3,8 +3,11 @@ import path from "node:path";
 import { Bridge, type BridgeSummary } from "../jobs/bridge.js";
 import { codexVersion, findCodexBinary } from "../codex/codexBinary.js";
 import { ConvexHttpTransport } from "../push/convexHttpTransport.js";
+import { bridgeAuth } from "../device/deviceAuth.js";
 import { newJobId, readJobs, toJob, type Job } from "../jobs/jobs.js";
 import type { BridgeError } from "../errors.js";
+import { ServerRequestBroker } from "../codex/serverRequestBroker.js";
+import { declaredWorkspaces, EXIT_DEVICE_REFUSED, requirePairedDevice, serverRequestPolicy, startServeMode, type ServeFlags } from "./serveMode.js";
 import { Outbox } from "../outbox/outbox.js";
 import { LiveOutput } from "./live.js";
 import { logDir, outboxPath, pusherTuning, requireConvexUrl, type WorkOptions } from "./options.js";
@@ -12,7 +15,7 @@ import { EXIT_PUSH_STOPPED } from "./output.js";
 import { signalExitCode } from "./signals.js";
 
 /** Parsed options of `bridge` (see `--help`). */
-export type BridgeCommandOptions = WorkOptions & {
+export type BridgeCommandOptions = WorkOptions & ServeFlags & {
   prompt: string[];
   jobId?: string;
   jobs?: string;
@@ -73,6 +76,10 @@ export async function bridgeCommand(options: BridgeCommandOptions): Promise<void
   if (options.jobId !== undefined && options.prompt.length === 0) {
     toJob({ id: options.jobId, prompts: ["-"] }, cwd, "--job-id"); // validates the id
   }
+  if (options.serve) {
+    requirePairedDevice(url); // fail fast, before codex or the outbox
+    declaredWorkspaces(options, cwd);
+  }
   const binary = findCodexBinary({ explicit: options.codexBin }).path;
   const version = await codexVersion(binary);
   const outbox = Outbox.open(outboxPath(options), { synchronous: options.synchronous, maxPendingBytes: options.maxPendingBytes });
@@ -80,10 +87,13 @@ export async function bridgeCommand(options: BridgeCommandOptions): Promise<void
   let summary: BridgeSummary;
   let signal: NodeJS.Signals | null = null;
   let invalidJobs = 0;
+  let refused: BridgeError | null = null;
+  let stopServe: ((reason: string) => Promise<void>) | null = null;
+  const broker = new ServerRequestBroker(serverRequestPolicy(options), (error) => live.log.warn(`answering a server request failed: ${(error as Error).message}`));
   try {
     const bridge = new Bridge({
       outbox,
-      transport: new ConvexHttpTransport({ url, authToken: options.authToken, api: options.api }),
+      transport: new ConvexHttpTransport({ url, api: options.api, ...bridgeAuth(url, { authToken: options.authToken }) }),
       binaryPath: binary,
       codexVersion: version,
       logDir: logDir(options),
@@ -92,13 +102,27 @@ export async function bridgeCommand(options: BridgeCommandOptions): Promise<void
         live.log.error(`${error.message} (line skipped)`);
       }),
       maxConcurrentJobs: options.maxThreads,
-      keepAlive: options.keepAlive,
+      keepAlive: options.keepAlive || options.serve,
+      supervision: { onServerRequest: broker.hold },
+      beforeClose: (reason) => stopServe?.(reason) ?? Promise.resolve(),
       ...(options.flushTimeout ? { flushTimeoutMs: options.flushTimeout, shutdownFlushTimeoutMs: options.flushTimeout } : {}),
       pusher: pusherTuning(options),
       log: live.log,
     });
     live.attach(bridge);
-    summary = await bridge.run();
+    const running = bridge.run();
+    if (options.serve) {
+      const outboxFile = outboxPath(options);
+      const serveOptions = { flags: options, url, cwd, outbox, outboxPath: outboxFile, bridge, broker, binaryPath: binary, codexVersion: version, maxThreads: options.maxThreads, logDir: logDir(options), log: live.log };
+      try {
+        stopServe = await startServeMode({ ...serveOptions, onRefused: (error) => ((refused = error), bridge.stop("DEVICE_REVOKED")) });
+      } catch (error) {
+        bridge.stop("serve mode could not start");
+        await running;
+        throw error;
+      }
+    }
+    summary = await running;
   } finally {
     signal = live.finish();
     outbox.close();
@@ -106,5 +130,5 @@ export async function bridgeCommand(options: BridgeCommandOptions): Promise<void
   process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : `${formatBridgeSummary(summary)}\n`);
   const ok = invalidJobs === 0 && summary.drained && summary.jobs.every((job) => job.state === "completed" || job.state === "skipped");
   const pushStopped = summary.sessions.some((session) => session.pushStopped !== null);
-  process.exitCode = pushStopped ? EXIT_PUSH_STOPPED : signal ? signalExitCode(signal) : ok ? 0 : 1;
+  process.exitCode = refused ? EXIT_DEVICE_REFUSED : pushStopped ? EXIT_PUSH_STOPPED : signal ? signalExitCode(signal) : ok ? 0 : 1;
 }

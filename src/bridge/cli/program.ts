@@ -3,6 +3,8 @@ import { Command, Option } from "commander";
 import { bridgeCommand } from "./bridgeCommand.js";
 import { doctorCommand } from "./doctorCommand.js";
 import { addGlobalOptions, addOutboxOptions, addWorkOptions, apiOption, positiveInt } from "./options.js";
+import { pairCommand } from "./pairCommand.js";
+import { unattendedPolicy } from "./serveMode.js";
 import { runCommand } from "./runCommand.js";
 import { statusCommand } from "./statusCommand.js";
 
@@ -38,10 +40,32 @@ export function buildProgram(): Command {
       .option("--job-id <id>", "id of the --prompt job, to continue it after a restart (default: a new id)")
       .option("--jobs <file>", 'JSON Lines of jobs {"id","prompts":[...],"cwd"?}; "-" reads stdin as lines arrive')
       .option("--max-threads <n>", "jobs run at once (default 4)", positiveInt)
-      .option("--keep-alive", "keep running after the jobs are done, until SIGINT/SIGTERM", false),
+      .option("--keep-alive", "keep running after the jobs are done, until SIGINT/SIGTERM", false)
+      .option("--serve", "also run commands queued from the browser for this paired device (start, send, steer, interrupt, answer, …); implies --keep-alive", false)
+      .option("--workspace <dir>", "with --serve: a directory browsers may start threads in (repeat; default --cwd)", collect, [])
+      .option("--approval-timeout <ms>", "with --serve: how long a server request waits for the browser before --unattended answers it (default: forever)", positiveInt)
+      .addOption(
+        new Option("--unattended <policy>", "answer to server requests nobody answered: decline, or accept-for-session (default decline; at once without --serve)").argParser(
+          unattendedPolicy,
+        ),
+      ),
   ).action(async (_options, command: Command) => {
     await bridgeCommand(command.optsWithGlobals());
   });
+
+  program
+    .command("pair")
+    .description(
+      "Pair this machine with a deployment: redeem a code created in the app (valid 10 minutes, single use) for a device secret,\n" +
+        "stored in $XDG_CONFIG_HOME/codex-convex/devices.json (mode 0600, one entry per deployment URL); never printed",
+    )
+    .argument("<code>", "the pairing code shown in the app (XXXX-XXXX)")
+    .addOption(new Option("--convex-url <url>", "the Convex deployment URL").env("CONVEX_URL"))
+    .option("--name <name>", "a name for this device (default: the host name)")
+    .option("--json", "print the result as one JSON object", false)
+    .action(async (code: string, _options, command: Command) => {
+      await pairCommand(code, command.optsWithGlobals());
+    });
 
   addOutboxOptions(program.command("status").description("Show the outbox: per session what Convex has not acknowledged, the last push, errors"))
     .option("--json", "print the status as one JSON object", false)

@@ -1,6 +1,7 @@
 /** `codex-convex run`: one turn, pushed to a Convex deployment. */
 import path from "node:path";
 import { ConvexHttpTransport } from "../push/convexHttpTransport.js";
+import { bridgeAuth } from "../device/deviceAuth.js";
 import { run, type RunSummary } from "../jobs/run.js";
 import { LiveOutput } from "./live.js";
 import { logDir, outboxPath, pusherTuning, requireConvexUrl, type WorkOptions } from "./options.js";
@@ -39,7 +40,7 @@ export async function runCommand(prompt: string, options: RunCommandOptions): Pr
     summary = await run({
       prompt,
       cwd,
-      transport: new ConvexHttpTransport({ url, authToken: options.authToken, api: options.api }),
+      transport: new ConvexHttpTransport({ url, api: options.api, ...bridgeAuth(url, { authToken: options.authToken }) }),
       outboxPath: outboxPath(options),
       synchronous: options.synchronous,
       maxPendingBytes: options.maxPendingBytes,

@@ -11,7 +11,8 @@ import { holdWhileFull, type BackpressureOptions } from "../jobs/backpressure.js
 import { BridgeError } from "../errors.js";
 import type { BridgeLog } from "../log.js";
 import type { Outbox } from "../outbox/outbox.js";
-import { observeLines, type JobProgress } from "../jobs/progress.js";
+import { observeLines, PROGRESS_META_KEY, type JobProgress } from "../jobs/progress.js";
+import { expiredLine, mayChangePending } from "../jobs/pendingRequests.js";
 import {
   initialize,
   initialized,
@@ -24,7 +25,7 @@ import {
   type Turn,
   type UserInput,
 } from "./protocol/index.js";
-import type { IncomingRequest } from "./rpc.js";
+import type { IncomingRequest, JsonRpcId, RequestMethod } from "./rpc.js";
 import type { RotatingLog } from "./stderrLog.js";
 
 /** How long `initialize`, `thread/start`, `thread/resume` and `turn/start` may take to answer, in ms. */
@@ -109,6 +110,23 @@ export class CodexProcess {
   /** The last bytes codex wrote to stderr. */
   stderrTail(): string {
     return this.server.stderrTail();
+  }
+
+  /**
+   * Sends any request to codex (the line is stored in the outbox first).
+   * @throws BridgeError `RPC_ERROR` (codex refused), `RPC_TIMEOUT`, `RPC_CLOSED`.
+   */
+  request<Params, Result>(method: RequestMethod<Params, Result>, params: Params): Promise<Result> {
+    return this.server.connection.request(method, params);
+  }
+
+  /**
+   * Calls `listener` with every notification codex sends from now on (after it was stored).
+   * @returns a function that removes the listener.
+   */
+  onNotification(listener: (method: string, params: unknown) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Starts a thread (`thread/start`). @throws BridgeError `RPC_ERROR`/`RPC_TIMEOUT`/`RPC_CLOSED`. */
@@ -197,10 +215,11 @@ export class CodexProcess {
     const store = (lines: string[], origin: "codex" | "bridge") => {
       if (!this.reading) throw this.closeError ?? new BridgeError("CODEX_EXITED", "The bridge stopped reading codex.");
       const receivedAt = Date.now();
-      const next = origin === "codex" ? observeLines(progress.get(), lines) : null;
+      const next = observeLines(progress.get(), lines, origin);
       const meta = next ? { progress: next, ...(next.threadId ? { threadId: next.threadId } : {}) } : undefined;
-      outbox.append(sessionId, lines.map((line) => ({ origin, line, receivedAt })), { meta });
+      const seqs = outbox.append(sessionId, lines.map((line) => ({ origin, line, receivedAt })), { meta });
       if (next) progress.set(next);
+      if (origin === "codex") this.rememberRequestSeqs(lines, seqs);
       this.options.onStored?.();
     };
     this.server = await spawnAppServer({
@@ -233,18 +252,57 @@ export class CodexProcess {
     this.server.connection.notify(initialized, undefined);
   }
 
-  /** Records codex's exit in the outbox, so Convex learns of it too. */
+  /**
+   * Records codex's exit in the outbox, so Convex learns of it too, and the
+   * server requests it left unanswered as expired (their JSON-RPC ids died
+   * with it), in one transaction with the progress that forgets them.
+   */
   private recordExit(exit: AppServerExit): void {
     const line = JSON.stringify({
       method: "bridge/codexExited",
       params: { code: exit.code, signal: exit.signal, stderrTail: this.stderrTail().slice(-EXIT_RECORD_STDERR_BYTES) },
     });
+    const { progress } = this.options;
+    const current = progress.get();
+    const reason = `codex exited (code ${exit.code}, signal ${exit.signal}) before the request was answered`;
+    const expired = current.pendingRequests.map((request) => ({ origin: "bridge" as const, line: expiredLine(request, reason) }));
+    const next = expired.length > 0 ? { ...current, pendingRequests: [] } : null;
     try {
-      this.options.outbox.append(this.options.sessionId, [{ origin: "bridge", line }], { ignoreCap: true });
+      this.options.outbox.append(this.options.sessionId, [{ origin: "bridge", line }, ...expired], {
+        ignoreCap: true,
+        ...(next ? { meta: { [PROGRESS_META_KEY]: next } } : {}),
+      });
+      if (next) progress.set(next);
       this.options.onStored?.();
     } catch (error) {
       this.options.log?.warn(`could not record codex's exit in the outbox: ${(error as Error).message}`);
     }
+  }
+
+  /**
+   * The outbox seq of the line that carried server request `id` of this codex
+   * (JSON-RPC ids repeat across codex restarts in one session; the seq does not).
+   * @returns the seq, or undefined for an id this codex never sent.
+   */
+  requestSeq(id: JsonRpcId): number | undefined {
+    return this.requestSeqs.get(JSON.stringify(id));
+  }
+
+  private readonly requestSeqs = new Map<string, number>();
+
+  private rememberRequestSeqs(lines: readonly string[], seqs: readonly number[]): void {
+    lines.forEach((line, index) => {
+      if (!mayChangePending(line, "codex")) return;
+      try {
+        const message = JSON.parse(line) as { id?: unknown; method?: unknown };
+        const seq = seqs[index];
+        if ((typeof message.id === "number" || typeof message.id === "string") && typeof message.method === "string" && seq !== undefined) {
+          this.requestSeqs.set(JSON.stringify(message.id), seq);
+        }
+      } catch {
+        // Not JSON: not a request.
+      }
+    });
   }
 
   /** Answers a server request. */

@@ -6,3 +6,7 @@ export type { CodexProcessOptions, ProgressCell } from "./codexProcess.js";
 export { RotatingLog } from "./stderrLog.js";
 export { BRIDGE_ENV_PREFIX, codexEnvironment, isBridgeCredentialName, PUBLIC_CONVEX_ENV_KEYS } from "./codexEnv.js";
 export type { CodexEnvironmentOptions } from "./codexEnv.js";
+export { DECLINE_AT_ONCE, ServerRequestBroker, threadOf } from "./serverRequestBroker.js";
+export type { AnswerRefusal, HeldRequest, RequestOrigin, ServerRequestPolicy } from "./serverRequestBroker.js";
+export { UNATTENDED_POLICIES, unattendedAnswer } from "./unattended.js";
+export type { ServerRequestAnswer, UnattendedPolicy } from "./unattended.js";

@@ -68,8 +68,10 @@ export type BridgeOptions = {
   shutdownFlushTimeoutMs?: number;
   pusher?: PusherTuning;
   backpressure?: BackpressureOptions;
-  /** Codex supervision limits. */
-  supervision?: Pick<JobRunnerOptions, "maxCodexRestarts" | "maxTurnAttempts" | "restartDelayMs">;
+  /** Called once the bridge stops (or its work is done), before its jobs are stopped and its sessions flushed: serve mode stops its threads here. */
+  beforeClose?: (reason: string) => Promise<void>;
+  /** Codex supervision limits, and who answers codex's server requests (default: declined at once). */
+  supervision?: Pick<JobRunnerOptions, "maxCodexRestarts" | "maxTurnAttempts" | "restartDelayMs" | "onServerRequest">;
   log?: BridgeLog;
 };
 
@@ -108,6 +110,7 @@ export class Bridge {
     } catch (error) {
       failure = error;
     } finally {
+      await this.options.beforeClose?.(this.stopReason ?? "the bridge is exiting").catch((error: unknown) => this.log.error(`stopping serve mode: ${(error as Error).message}`));
       await Promise.all([...this.runners.values()].map(({ runner }) => runner.stop(this.stopReason ?? "the bridge is exiting")));
       await Promise.all(this.jobRuns);
     }
@@ -167,7 +170,7 @@ export class Bridge {
     const { outbox } = this.options;
     for (const record of outbox.sessions()) {
       const progress = readProgress(record.meta);
-      const cutOff = progress.activeTurn !== null || progress.sentPrompt !== null;
+      const cutOff = progress.activeTurn !== null || progress.sentPrompt !== null || progress.pendingRequests.length > 0;
       if (record.lastSeq <= record.ackedSeq && !cutOff) continue;
       try {
         const handle = this.openHandle(record.sessionId);
@@ -175,6 +178,7 @@ export class Bridge {
           `the bridge process that ran this turn${record.ownerPid ? ` (pid ${record.ownerPid})` : ""} ended before the turn completed`,
           { countAttempt: false },
         );
+        handle.expireServerRequests(`the bridge process${record.ownerPid ? ` (pid ${record.ownerPid})` : ""} that held this request ended; its codex is gone`);
         this.log.info(
           `adopted session ${record.sessionId.slice(0, 8)}${record.jobId ? ` (job ${record.jobId})` : ""}: ` +
             `${record.lastSeq - record.ackedSeq} event(s) to push${turn ? `, turn ${turn.turnId} recorded failed` : ""}`,
@@ -189,7 +193,13 @@ export class Bridge {
     }
   }
 
-  private openHandle(sessionId: string): SessionHandle {
+  /**
+   * The handle of a session this bridge runs, claiming it and starting its
+   * pusher on first use; serve mode opens its threads' sessions here, so one
+   * pusher serves each session and {@link Bridge.run} flushes them all at the end.
+   * @throws BridgeError `SESSION_LOCKED` when another live process runs it.
+   */
+  openHandle(sessionId: string): SessionHandle {
     let handle = this.handles.get(sessionId);
     if (!handle) {
       const { outbox, transport, pusher, log } = this.options;

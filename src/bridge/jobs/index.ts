@@ -13,3 +13,5 @@ export { run } from "./run.js";
 export type { RunOptions, RunSummary } from "./run.js";
 export { SessionHandle, TURN_FAILED_METHOD } from "./sessionHandle.js";
 export type { PusherTuning, SessionHandleOptions } from "./sessionHandle.js";
+export { SERVER_REQUEST_EXPIRED_METHOD } from "./pendingRequests.js";
+export type { PendingServerRequest } from "./pendingRequests.js";

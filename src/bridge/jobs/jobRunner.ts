@@ -14,7 +14,7 @@
  *   stopped, the turn recorded failed with that reason, and the job fails.
  */
 import path from "node:path";
-import { CodexProcess } from "../codex/codexProcess.js";
+import { CodexProcess, type CodexProcessOptions } from "../codex/codexProcess.js";
 import { BridgeError, isBridgeError, type BridgeErrorCode } from "../errors.js";
 import type { BackpressureOptions } from "./backpressure.js";
 import type { Job } from "./jobs.js";
@@ -90,6 +90,8 @@ export type JobRunnerOptions = {
   maxTurnAttempts?: number;
   /** Default {@link CODEX_RESTART_DELAY_MS}. */
   restartDelayMs?: number;
+  /** Answers codex's server requests; default: declined at once (`declineServerRequest`). */
+  onServerRequest?: CodexProcessOptions["onServerRequest"];
 };
 
 /** Runs one job; see the module comment. */
@@ -203,6 +205,7 @@ export class JobRunner {
         stderrLog: this.stderrLog,
         backpressure: this.options.backpressure,
         log: this.log,
+        onServerRequest: this.options.onServerRequest,
       });
       this.codex = codex;
       if (this.stopping !== null) {

@@ -24,11 +24,13 @@ describe("observeLines", () => {
       observeLines(p, [
         turn("turn/started", "other", "t9"),
         turn("turn/completed", "thr", "t-unknown"),
-        JSON.stringify({ id: 4, method: "turn/started", params: { threadId: "thr", turn: { id: "t" } } }),
         '{"method":"turn/started","params":',
         "not json",
       ]),
     ).toBeNull();
+    // A request (id + method) never moves the turn; it is a pending server request (see pendingRequests.test.ts).
+    const asRequest = observeLines(p, [JSON.stringify({ id: 4, method: "turn/started", params: { threadId: "thr", turn: { id: "t" } } })]);
+    expect(asRequest).toEqual({ ...p, pendingRequests: [{ id: 4, method: "turn/started", threadId: "thr" }] });
   });
 
   it("handles a turn started and completed in one read", () => {

@@ -8,6 +8,7 @@
  * known to have been cut off.
  */
 import type { SessionMeta } from "../outbox/outboxTypes.js";
+import { mayChangePending, observePending, type PendingServerRequest } from "./pendingRequests.js";
 
 /** The meta key the progress is stored under. */
 export const PROGRESS_META_KEY = "progress";
@@ -42,6 +43,8 @@ export type JobProgress = {
   lastTurn: TurnOutcome | null;
   /** True once every prompt ran. */
   done: boolean;
+  /** Server requests codex sent that nobody answered yet (see `pendingRequests.ts`). */
+  pendingRequests: readonly PendingServerRequest[];
 };
 
 /** Progress of a job that has not started. */
@@ -53,6 +56,7 @@ export const INITIAL_PROGRESS: JobProgress = {
   attempts: 0,
   lastTurn: null,
   done: false,
+  pendingRequests: [],
 };
 
 /**
@@ -62,7 +66,8 @@ export const INITIAL_PROGRESS: JobProgress = {
 export function readProgress(meta: SessionMeta): JobProgress {
   const stored = meta[PROGRESS_META_KEY];
   if (typeof stored !== "object" || stored === null) return INITIAL_PROGRESS;
-  return { ...INITIAL_PROGRESS, ...(stored as Partial<JobProgress>) };
+  const progress = { ...INITIAL_PROGRESS, ...(stored as Partial<JobProgress>) };
+  return Array.isArray(progress.pendingRequests) ? progress : { ...progress, pendingRequests: [] };
 }
 
 /**
@@ -71,17 +76,26 @@ export function readProgress(meta: SessionMeta): JobProgress {
  *
  * - `thread/started` sets the thread when none is set yet;
  * - `turn/started` of the job's thread binds the turn to `sentPrompt`;
- * - `turn/completed` of the active turn moves `nextPrompt` past its prompt.
+ * - `turn/completed` of the active turn moves `nextPrompt` past its prompt;
+ * - server requests open and close `pendingRequests` (see `pendingRequests.ts`).
  *
  * Lines that are not JSON, or name other threads or turns, are ignored.
+ * @param origin - Who wrote the lines; only the bridge's replies to server requests count from `"bridge"`.
  */
-export function observeLines(progress: JobProgress, lines: readonly string[]): JobProgress | null {
+export function observeLines(progress: JobProgress, lines: readonly string[], origin: "codex" | "bridge" = "codex"): JobProgress | null {
   let next = progress;
   for (const line of lines) {
-    if (!line.includes('"thread/started"') && !line.includes('"turn/')) continue;
+    const pendingMayChange = mayChangePending(line, origin) || (origin === "codex" && line.includes('"serverRequest/resolved"'));
+    const turnMayChange = origin === "codex" && (line.includes('"thread/started"') || line.includes('"turn/'));
+    if (!pendingMayChange && !turnMayChange) continue;
     const message = parseObject(line);
-    const params = message && asObject(message.params);
-    if (!message || !params || "id" in message) continue;
+    if (!message) continue;
+    if (pendingMayChange) {
+      const pendingRequests = observePending(next.pendingRequests, message, origin);
+      if (pendingRequests !== next.pendingRequests) next = { ...next, pendingRequests };
+    }
+    const params = asObject(message.params);
+    if (!turnMayChange || !params || "id" in message) continue;
     next = observe(next, String(message.method), params);
   }
   return next === progress ? null : next;

@@ -8,6 +8,7 @@ import { adviceFor, BridgeError } from "../errors.js";
 import { SILENT_LOG, type BridgeLog } from "../log.js";
 import type { Outbox } from "../outbox/outbox.js";
 import { PROGRESS_META_KEY, readProgress, type JobProgress, type TurnRef } from "./progress.js";
+import { expiredLine } from "./pendingRequests.js";
 import { Pusher } from "../push/pusher.js";
 import type { FlushResult, PusherOptions } from "../push/pusherTypes.js";
 import type { IngestTransport } from "../push/transport.js";
@@ -118,6 +119,24 @@ export class SessionHandle {
     }
     this.progress = next;
     return activeTurn;
+  }
+
+  /**
+   * Records every server request still pending in the progress as expired
+   * (`bridge/serverRequestExpired` with `reason`), in one transaction with the
+   * progress that forgets them. Call only when their JSON-RPC ids are dead
+   * (the codex that sent them is gone). Stored even past the outbox cap.
+   * @returns how many were expired.
+   */
+  expireServerRequests(reason: string): number {
+    const expired = this.progress.pendingRequests;
+    if (expired.length === 0) return 0;
+    const next: JobProgress = { ...this.progress, pendingRequests: [] };
+    const items = expired.map((request) => ({ origin: "bridge" as const, line: expiredLine(request, reason) }));
+    this.outbox.append(this.sessionId, items, { meta: { [PROGRESS_META_KEY]: next }, ignoreCap: true });
+    this.progress = next;
+    this.pusher.kick();
+    return expired.length;
   }
 
   /** Appends a bridge record (`{"method", "params"}`), e.g. a thread replaced. */

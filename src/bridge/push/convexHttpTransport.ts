@@ -67,6 +67,8 @@ export type ConvexHttpTransportOptions = {
   ingestSafeMutation?: string;
   /** JWT sent as `Authorization: Bearer …`; can be replaced later with {@link ConvexHttpTransport.setAuth}. Remembered as a secret codex never sees. */
   authToken?: string;
+  /** Device secret from `codex-convex pair`, sent as the `deviceSecret` argument of every call (never logged). */
+  deviceSecret?: string;
   /** Per-request timeout in ms; default {@link REQUEST_TIMEOUT_MS}. */
   requestTimeoutMs?: number;
   /** Skip the client's check that the URL looks like a Convex deployment (self-hosted backends). */
@@ -95,6 +97,7 @@ export class ConvexHttpTransport implements IngestTransport {
   private readonly ensureSessionRef: Mutation<EnsureSessionArgs, SessionState>;
   private readonly ingestSafeRef: Mutation<IngestArgs, IngestResult>;
   private readonly names: { ensureSession: string; ingestSafe: string };
+  private readonly device: { deviceSecret?: string };
 
   /**
    * @param options - See {@link ConvexHttpTransportOptions}.
@@ -128,6 +131,8 @@ export class ConvexHttpTransport implements IngestTransport {
     }
     if (options.authToken !== undefined) this.setAuth(options.authToken);
     const api = checkApiModule(options.api ?? DEFAULT_API_MODULE);
+    if (options.deviceSecret) rememberSecret(options.deviceSecret);
+    this.device = options.deviceSecret ? { deviceSecret: options.deviceSecret } : {};
     this.names = {
       ensureSession: options.ensureSessionMutation ?? `${api}:ensureSession`,
       ingestSafe: options.ingestSafeMutation ?? `${api}:ingestSafe`,
@@ -166,7 +171,7 @@ export class ConvexHttpTransport implements IngestTransport {
    *   `convexErrors.ts`. `cause` holds the underlying error.
    */
   async ensureSession(args: EnsureSessionArgs): Promise<SessionState> {
-    const value = await this.mutate(this.names.ensureSession, () => this.client.mutation(this.ensureSessionRef, args, { skipQueue: true }));
+    const value = await this.mutate(this.names.ensureSession, () => this.client.mutation(this.ensureSessionRef, { ...args, ...this.device }, { skipQueue: true }));
     if (!isRecord(value) || typeof value.sessionId !== "string" || typeof value.ackedSeq !== "number" || typeof value.created !== "boolean") {
       throw this.unexpected(this.names.ensureSession, value);
     }
@@ -181,7 +186,7 @@ export class ConvexHttpTransport implements IngestTransport {
    *   After `TRANSPORT_FAILED` the batch may or may not have been applied; resending it is safe.
    */
   async ingestSafe(args: IngestArgs): Promise<IngestResult> {
-    const value = await this.mutate(this.names.ingestSafe, () => this.client.mutation(this.ingestSafeRef, args, { skipQueue: true }));
+    const value = await this.mutate(this.names.ingestSafe, () => this.client.mutation(this.ingestSafeRef, { ...args, ...this.device }, { skipQueue: true }));
     if (
       !isRecord(value) ||
       typeof value.ackedSeq !== "number" ||

@@ -17,12 +17,16 @@ export type EnsureSessionArgs = {
   codexVersion?: string;
   /** Host name of the machine the bridge runs on, if known. */
   hostname?: string;
+  /** The device secret (paired bridges); the transport adds it, callers leave it out. */
+  deviceSecret?: string;
 };
 
 /** Arguments of `ingestSafe`: a batch of events in ascending seq order. */
 export type IngestArgs = {
   sessionId: string;
   events: CodexEvent[];
+  /** The device secret (paired bridges); the transport adds it, callers leave it out. */
+  deviceSecret?: string;
 };
 
 export interface IngestTransport {
