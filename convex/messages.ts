@@ -1,12 +1,8 @@
-import { paginator } from "convex-helpers/server/pagination";
 import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
-import type { Doc } from "./_generated/dataModel.js";
 import { query } from "./_generated/server.js";
-import schema from "./schema.js";
-import { codexError } from "../src/shared/errors.js";
-import { MAX_PAGE_SIZE } from "../src/shared/limits.js";
 import { type StreamsResult, vMessagesPage, vMessageText, vStreamArgs } from "../src/shared/validators.js";
+import { pageInPrefix } from "./lib/pagination.js";
 import { readParts } from "./lib/parts.js";
 import { answerDeltas, liveStreams } from "./lib/streams.js";
 import { ownedThread } from "./threads.js";
@@ -33,7 +29,8 @@ import { ownedThread } from "./threads.js";
  * @param exposeRawReasoning - Set by the host: include raw reasoning streams.
  * @returns `{ page, isDone, continueCursor, streams? }`.
  * @throws ConvexError THREAD_NOT_FOUND when the thread is unknown or not the
- *   user's; INVALID_ARGUMENT when `numItems` or the cursor count is out of range.
+ *   user's; INVALID_ARGUMENT when `numItems` or the cursor count is out of
+ *   range, or a pagination cursor is not one this query returned (see lib/pagination.ts).
  */
 export const list = query({
   args: {
@@ -47,18 +44,12 @@ export const list = query({
   returns: vMessagesPage,
   handler: async (ctx, args) => {
     const thread = await ownedThread(ctx, args.userId, args.threadId);
-    const { numItems } = args.paginationOpts;
-    if (!Number.isInteger(numItems) || numItems < 0 || numItems > MAX_PAGE_SIZE) {
-      throw codexError("INVALID_ARGUMENT", `numItems must be an integer from 0 to ${MAX_PAGE_SIZE}; got ${numItems}.`);
-    }
-    const result =
-      numItems === 0
-        ? { page: [] as Doc<"messages">[], isDone: false, continueCursor: args.paginationOpts.cursor ?? "" }
-        : await paginator(ctx.db, schema)
-            .query("messages")
-            .withIndex("by_threadId_order", (q) => q.eq("threadId", thread.threadId))
-            .order(args.order ?? "desc")
-            .paginate(args.paginationOpts);
+    const result = await pageInPrefix(
+      ctx,
+      { table: "messages", index: "by_threadId_order", prefix: [["threadId", thread.threadId]], order: args.order ?? "desc" },
+      args.paginationOpts,
+      0,
+    );
     const raw = args.exposeRawReasoning === true;
     let streams: StreamsResult | undefined;
     if (args.streamArgs?.kind === "list") streams = await liveStreams(ctx, thread.threadId, raw);
@@ -69,7 +60,8 @@ export const list = query({
       page: result.page,
       isDone: result.isDone,
       continueCursor: result.continueCursor,
-      ...("splitCursor" in result ? { splitCursor: result.splitCursor, pageStatus: result.pageStatus } : {}),
+      ...(result.splitCursor !== undefined ? { splitCursor: result.splitCursor } : {}),
+      ...(result.pageStatus !== undefined ? { pageStatus: result.pageStatus } : {}),
       ...(streams ? { streams } : {}),
     };
   },

@@ -1,12 +1,10 @@
-import { paginator } from "convex-helpers/server/pagination";
 import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel.js";
 import { query, type QueryCtx } from "./_generated/server.js";
-import schema from "./schema.js";
 import { codexError } from "../src/shared/errors.js";
-import { MAX_PAGE_SIZE } from "../src/shared/limits.js";
-import { type Thread, vThread } from "../src/shared/validators.js";
+import { type Thread, vPageFields, vThread } from "../src/shared/validators.js";
+import { pageInPrefix } from "./lib/pagination.js";
 
 /**
  * The thread `threadId` when it belongs to `userId`.
@@ -71,21 +69,18 @@ export const get = query({
  * @param userId - Owner, as the host app derived it from auth.
  * @param paginationOpts - `{ numItems (1..200), cursor, endCursor? }`.
  * @returns `{ page, isDone, continueCursor }`.
- * @throws ConvexError INVALID_ARGUMENT when `numItems` is out of range.
+ * @throws ConvexError INVALID_ARGUMENT when `numItems` is out of range or a
+ *   cursor is not one this query returned.
  */
 export const list = query({
   args: { userId: v.string(), paginationOpts: paginationOptsValidator },
-  returns: v.object({ page: v.array(vThread), isDone: v.boolean(), continueCursor: v.string() }),
+  returns: v.object({ page: v.array(vThread), ...vPageFields }),
   handler: async (ctx, args) => {
-    const { numItems } = args.paginationOpts;
-    if (!Number.isInteger(numItems) || numItems < 1 || numItems > MAX_PAGE_SIZE) {
-      throw codexError("INVALID_ARGUMENT", `numItems must be an integer from 1 to ${MAX_PAGE_SIZE}; got ${numItems}.`);
-    }
-    const result = await paginator(ctx.db, schema)
-      .query("threads")
-      .withIndex("by_userId_updatedAt", (q) => q.eq("userId", args.userId))
-      .order("desc")
-      .paginate(args.paginationOpts);
-    return { page: result.page.map(toThread), isDone: result.isDone, continueCursor: result.continueCursor };
+    const result = await pageInPrefix(
+      ctx,
+      { table: "threads", index: "by_userId_updatedAt", prefix: [["userId", args.userId]], order: "desc" },
+      args.paginationOpts,
+    );
+    return { ...result, page: result.page.map(toThread) };
   },
 });

@@ -16,6 +16,7 @@ import type * as lib_deltaTarget from "../lib/deltaTarget.js";
 import type * as lib_eventLog from "../lib/eventLog.js";
 import type * as lib_fold from "../lib/fold.js";
 import type * as lib_items from "../lib/items.js";
+import type * as lib_pagination from "../lib/pagination.js";
 import type * as lib_parts from "../lib/parts.js";
 import type * as lib_serverRequests from "../lib/serverRequests.js";
 import type * as lib_sessionWatch from "../lib/sessionWatch.js";
@@ -47,6 +48,7 @@ const fullApi: ApiFromModules<{
   "lib/eventLog": typeof lib_eventLog;
   "lib/fold": typeof lib_fold;
   "lib/items": typeof lib_items;
+  "lib/pagination": typeof lib_pagination;
   "lib/parts": typeof lib_parts;
   "lib/serverRequests": typeof lib_serverRequests;
   "lib/sessionWatch": typeof lib_sessionWatch;

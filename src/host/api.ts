@@ -23,6 +23,7 @@ import {
   vLoggedEvent,
   vMessagesPage,
   vMessageText,
+  vPageFields,
   vServerRequest,
   vServerRequestStatus,
   vSession,
@@ -135,7 +136,7 @@ export function defineCodexApi(component: ComponentApi, options: CodexApiOptions
     /** The caller's threads, newest first; see the component's `threads.list`. */
     listThreads: queryGeneric({
       args: { paginationOpts: paginationOptsValidator },
-      returns: v.object({ page: v.array(vThread), isDone: v.boolean(), continueCursor: v.string() }),
+      returns: v.object({ page: v.array(vThread), ...vPageFields }),
       handler: async (ctx, args) =>
         ctx.runQuery(component.threads.list, { ...args, userId: await requireUser(ctx) }),
     }),
@@ -184,7 +185,7 @@ export function defineCodexApi(component: ComponentApi, options: CodexApiOptions
     /** A page of a thread's event log; see the component's `events.list`. */
     listEvents: queryGeneric({
       args: { threadId: v.string(), paginationOpts: paginationOptsValidator },
-      returns: v.object({ page: v.array(vLoggedEvent), isDone: v.boolean(), continueCursor: v.string() }),
+      returns: v.object({ page: v.array(vLoggedEvent), ...vPageFields }),
       handler: async (ctx, args) =>
         ctx.runQuery(component.events.list, { ...args, userId: await requireUser(ctx) }),
     }),

@@ -118,14 +118,23 @@ export const vMessageText = v.object({
 });
 export type MessageText = Infer<typeof vMessageText>;
 
-/** A page of messages plus, when asked, stream information. */
-export const vMessagesPage = v.object({
-  page: v.array(vMessageDoc),
+/**
+ * The fields of every paginated answer besides `page`, as convex-helpers'
+ * `usePaginatedQuery` reads them.
+ */
+export const vPageFields = {
   isDone: v.boolean(),
   continueCursor: v.string(),
   /** Where to split a page that grew too big (convex-helpers' `usePaginatedQuery` uses it). */
   splitCursor: v.optional(v.union(v.string(), v.null())),
+  /** `SplitRequired`: the page held more rows than it may return; it came back empty, split it at `splitCursor`. */
   pageStatus: v.optional(v.union(v.literal("SplitRecommended"), v.literal("SplitRequired"), v.null())),
+};
+
+/** A page of messages plus, when asked, stream information. */
+export const vMessagesPage = v.object({
+  page: v.array(vMessageDoc),
+  ...vPageFields,
   streams: v.optional(vStreamsResult),
 });
 export type MessagesPage = Infer<typeof vMessagesPage>;
