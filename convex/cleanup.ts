@@ -68,7 +68,7 @@ export const compactStream = internalMutation({
     } else if (stream.state === "finished") {
       const message = await ctx.db
         .query("messages")
-        .withIndex("by_threadId_itemId", (q) => q.eq("threadId", stream.threadId).eq("itemId", stream.itemId))
+        .withIndex("by_threadRef_itemId", (q) => q.eq("threadRef", stream.threadRef).eq("itemId", stream.itemId))
         .unique();
       if (message) await foldMessageText(ctx, message, FOLD_INLINE_MAX_DELTAS);
       if (stream.expireScheduled !== true) {
@@ -129,12 +129,12 @@ export const expireStream = internalMutation({
  * Flags as `reverted` up to `CLEANUP_BATCH_DOCS` turns (orders in
  * [fromTurnOrder, toTurnOrder)) and then messages (orders in [fromItemOrder,
  * toItemOrder)) of a thread; reschedules itself with the rest.
- * @param threadId - The Codex thread id.
+ * @param threadRef - The thread document's id.
  * @returns null.
  */
 export const markReverted = internalMutation({
   args: {
-    threadId: v.string(),
+    threadRef: v.id("threads"),
     fromTurnOrder: v.number(),
     toTurnOrder: v.number(),
     fromItemOrder: v.number(),
@@ -145,8 +145,8 @@ export const markReverted = internalMutation({
     if (args.fromTurnOrder < args.toTurnOrder) {
       const turns = await ctx.db
         .query("turns")
-        .withIndex("by_threadId_order", (q) =>
-          q.eq("threadId", args.threadId).gte("order", args.fromTurnOrder).lt("order", args.toTurnOrder),
+        .withIndex("by_threadRef_order", (q) =>
+          q.eq("threadRef", args.threadRef).gte("order", args.fromTurnOrder).lt("order", args.toTurnOrder),
         )
         .take(CLEANUP_BATCH_DOCS);
       for (const turn of turns) await ctx.db.patch("turns", turn._id, { reverted: true });
@@ -158,8 +158,8 @@ export const markReverted = internalMutation({
     if (args.fromItemOrder >= args.toItemOrder) return null;
     const messages = await ctx.db
       .query("messages")
-      .withIndex("by_threadId_order", (q) =>
-        q.eq("threadId", args.threadId).gte("order", args.fromItemOrder).lt("order", args.toItemOrder),
+      .withIndex("by_threadRef_order", (q) =>
+        q.eq("threadRef", args.threadRef).gte("order", args.fromItemOrder).lt("order", args.toItemOrder),
       )
       .take(CLEANUP_BATCH_DOCS);
     for (const message of messages) await ctx.db.patch("messages", message._id, { reverted: true });

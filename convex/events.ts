@@ -8,7 +8,9 @@ import { ownedThread } from "./threads.js";
 
 /** An event document as `LoggedEvent`. */
 function toLoggedEvent(doc: Doc<"events">): LoggedEvent {
-  return { ...doc };
+  const { sessionRef, threadRef, ...event } = doc;
+  void sessionRef; void threadRef;
+  return event;
 }
 
 /**
@@ -29,7 +31,7 @@ export const list = query({
     const thread = await ownedThread(ctx, args.userId, args.threadId);
     const result = await pageInPrefix(
       ctx,
-      { table: "events", index: "by_threadId", prefix: [["threadId", thread.threadId]], order: "desc" },
+      { table: "events", index: "by_threadRef", prefix: [["threadRef", thread._id]], order: "desc" },
       args.paginationOpts,
     );
     return { ...result, page: result.page.map(toLoggedEvent) };

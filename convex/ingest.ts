@@ -65,8 +65,10 @@ function checkBatch(events: CodexEvent[]): void {
  * @param sessionId - A session created by `ensureSession`.
  * @param events - Up to `MAX_EVENTS_PER_BATCH` events, ascending by seq.
  * @returns `{ ackedSeq, applied, duplicates, gap }`.
- * @throws ConvexError SESSION_NOT_FOUND (call ensureSession first), SESSION_MISMATCH,
- *   INVALID_BATCH, PAYLOAD_TOO_LARGE.
+ * Sessions and threads are keyed per user, so no other user's data is ever
+ * read or written, whatever ids the batch names.
+ * @throws ConvexError SESSION_NOT_FOUND (call ensureSession first), INVALID_BATCH,
+ *   PAYLOAD_TOO_LARGE.
  */
 export const ingestSafe = mutation({
   args: { userId: v.string(), sessionId: v.string(), events: v.array(vCodexEvent) },
@@ -75,13 +77,10 @@ export const ingestSafe = mutation({
     checkBatch(args.events);
     const session = await ctx.db
       .query("sessions")
-      .withIndex("by_sessionId", (q) => q.eq("sessionId", args.sessionId))
+      .withIndex("by_userId_sessionId", (q) => q.eq("userId", args.userId).eq("sessionId", args.sessionId))
       .unique();
     if (session === null) {
-      throw codexError("SESSION_NOT_FOUND", `Session ${args.sessionId} is unknown; call ensureSession first.`);
-    }
-    if (session.userId !== args.userId) {
-      throw codexError("SESSION_MISMATCH", `Session ${args.sessionId} belongs to another user.`);
+      throw codexError("SESSION_NOT_FOUND", `Session ${args.sessionId} is unknown for this user; call ensureSession first.`);
     }
     const now = Date.now();
     const writer = new ThreadWriter(ctx, session, now);

@@ -1,11 +1,19 @@
 import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
+import type { Doc } from "./_generated/dataModel.js";
 import { query } from "./_generated/server.js";
-import { type StreamsResult, vMessagesPage, vMessageText, vStreamArgs } from "../src/shared/validators.js";
+import { type MessageDoc, type StreamsResult, vMessagesPage, vMessageText, vStreamArgs } from "../src/shared/validators.js";
 import { pageInPrefix } from "./lib/pagination.js";
 import { readParts } from "./lib/parts.js";
 import { answerDeltas, liveStreams } from "./lib/streams.js";
 import { ownedThread } from "./threads.js";
+
+/** A message document as queries return it (without the thread reference). */
+function toMessageDoc(doc: Doc<"messages">): MessageDoc {
+  const { threadRef, ...message } = doc;
+  void threadRef;
+  return message;
+}
 
 /**
  * A page of a thread's messages (Codex items) and, when asked, its live streams.
@@ -46,18 +54,18 @@ export const list = query({
     const thread = await ownedThread(ctx, args.userId, args.threadId);
     const result = await pageInPrefix(
       ctx,
-      { table: "messages", index: "by_threadId_order", prefix: [["threadId", thread.threadId]], order: args.order ?? "desc" },
+      { table: "messages", index: "by_threadRef_order", prefix: [["threadRef", thread._id]], order: args.order ?? "desc" },
       args.paginationOpts,
       0,
     );
     const raw = args.exposeRawReasoning === true;
     let streams: StreamsResult | undefined;
-    if (args.streamArgs?.kind === "list") streams = await liveStreams(ctx, thread.threadId, raw);
+    if (args.streamArgs?.kind === "list") streams = await liveStreams(ctx, thread._id, raw);
     else if (args.streamArgs?.kind === "deltas") {
-      streams = await answerDeltas(ctx, thread.threadId, args.streamArgs.cursors, raw);
+      streams = await answerDeltas(ctx, thread._id, args.streamArgs.cursors, raw);
     }
     return {
-      page: result.page,
+      page: result.page.map(toMessageDoc),
       isDone: result.isDone,
       continueCursor: result.continueCursor,
       ...(result.splitCursor !== undefined ? { splitCursor: result.splitCursor } : {}),
@@ -84,10 +92,10 @@ export const getText = query({
   args: { userId: v.string(), threadId: v.string(), itemId: v.string(), exposeRawReasoning: v.optional(v.boolean()) },
   returns: v.union(v.null(), vMessageText),
   handler: async (ctx, args) => {
-    await ownedThread(ctx, args.userId, args.threadId);
+    const thread = await ownedThread(ctx, args.userId, args.threadId);
     const message = await ctx.db
       .query("messages")
-      .withIndex("by_threadId_itemId", (q) => q.eq("threadId", args.threadId).eq("itemId", args.itemId))
+      .withIndex("by_threadRef_itemId", (q) => q.eq("threadRef", thread._id).eq("itemId", args.itemId))
       .unique();
     if (!message) return null;
     const text = message.textParts === undefined ? message.text : await readParts(ctx, message._id, "text");

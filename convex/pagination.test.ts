@@ -43,7 +43,7 @@ function sharedThreadIds(): string[] {
   return SHARED_THREADS ? ["th-shared"] : [];
 }
 /** Whether the users also share one codex thread id (needs threads keyed per user). */
-const SHARED_THREADS = false;
+const SHARED_THREADS = true;
 
 async function seed(t: TestConvexApp): Promise<void> {
   for (const user of USERS) {

@@ -6,17 +6,22 @@ import { codexError } from "../src/shared/errors.js";
 import { type Thread, vPageFields, vThread } from "../src/shared/validators.js";
 import { pageInPrefix } from "./lib/pagination.js";
 
+/** The thread `threadId` of `userId`, or null. Threads are keyed per user: another user's thread of the same id is never seen. */
+export async function userThread(ctx: QueryCtx, userId: string, threadId: string): Promise<Doc<"threads"> | null> {
+  return await ctx.db
+    .query("threads")
+    .withIndex("by_userId_threadId", (q) => q.eq("userId", userId).eq("threadId", threadId))
+    .unique();
+}
+
 /**
- * The thread `threadId` when it belongs to `userId`.
- * @throws ConvexError THREAD_NOT_FOUND when it is unknown or another user's
- *   (the two are not told apart, so ids of others' threads leak nothing).
+ * The thread `threadId` of `userId`.
+ * @throws ConvexError THREAD_NOT_FOUND when the user has no such thread
+ *   (whether another user has one is never looked at, so nothing leaks).
  */
 export async function ownedThread(ctx: QueryCtx, userId: string, threadId: string): Promise<Doc<"threads">> {
-  const thread = await ctx.db
-    .query("threads")
-    .withIndex("by_threadId", (q) => q.eq("threadId", threadId))
-    .unique();
-  if (thread === null || thread.userId !== userId) {
+  const thread = await userThread(ctx, userId, threadId);
+  if (thread === null) {
     throw codexError("THREAD_NOT_FOUND", `No thread ${threadId} for this user.`);
   }
   return thread;
@@ -50,17 +55,14 @@ export function toThread(doc: Doc<"threads">): Thread {
  * One thread of the user.
  * @param userId - Owner, as the host app derived it from auth.
  * @param threadId - The Codex thread id.
- * @returns the thread, or null when it is unknown or another user's.
+ * @returns the thread, or null when the user has none of that id.
  */
 export const get = query({
   args: { userId: v.string(), threadId: v.string() },
   returns: v.union(v.null(), vThread),
   handler: async (ctx, args) => {
-    const thread = await ctx.db
-      .query("threads")
-      .withIndex("by_threadId", (q) => q.eq("threadId", args.threadId))
-      .unique();
-    return thread && thread.userId === args.userId ? toThread(thread) : null;
+    const thread = await userThread(ctx, args.userId, args.threadId);
+    return thread && toThread(thread);
   },
 });
 

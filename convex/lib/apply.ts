@@ -58,7 +58,7 @@ async function applyFromCodex(writer: ThreadWriter, decoded: DecodedLine, event:
 /** Applies a record from the bridge. @returns false when it is (also) to be logged. */
 async function applyFromBridge(writer: ThreadWriter, decoded: DecodedLine): Promise<boolean> {
   if (decoded.type === "response") {
-    return await answerRequest(writer.ctx, writer.session.sessionId, decoded.id, decoded.result);
+    return await answerRequest(writer.ctx, writer.session._id, decoded.id, decoded.result);
   }
   if (decoded.type === "serverRequest" && decoded.method === "thread/revert") {
     // A request the bridge sent to codex: remember what it reverts until codex confirms.
@@ -79,7 +79,7 @@ export async function applyEvent(writer: ThreadWriter, event: CodexEvent): Promi
   const decoded = decodeLine(event.line);
   const params = decoded.type === "notification" || decoded.type === "serverRequest" ? decoded.params : undefined;
   const threadId = params && threadOf(params);
-  // Ownership first: a session writes only its own user's threads (throws SESSION_MISMATCH).
+  // The session's user's thread of that id (threads are keyed per user), created when first named.
   if (threadId !== undefined) await writer.thread(threadId);
   const applied =
     event.origin === "codex" ? await applyFromCodex(writer, decoded, event) : await applyFromBridge(writer, decoded);

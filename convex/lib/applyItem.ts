@@ -40,7 +40,7 @@ const itemLifecycle =
         ? { completedAt: numberField(params, "completedAtMs") ?? event.receivedAt }
         : { startedAt: numberField(params, "startedAtMs") ?? event.receivedAt }),
     });
-    if (completed) await writer.streams.finishItem(threadId, summary.itemId);
+    if (completed) await writer.streams.finishItem(await writer.thread(threadId), summary.itemId);
     // codex starts a thread with an empty preview; its first user message is what a list shows.
     if (summary.kind === "userMessage" && summary.text) {
       const thread = await writer.thread(threadId);
@@ -55,12 +55,13 @@ function deltaHandler(method: string): ItemHandler {
     const delta = deltaTarget(method, params);
     if (delta === undefined) return false;
     await writer.upsertMessageIfMissing(delta.threadId, delta.turnId, delta.itemId, delta.itemKind);
-    const stream = await writer.streams.stream(delta.threadId, delta.turnId, delta.itemId, delta.kind, delta.part);
+    const thread = await writer.thread(delta.threadId);
+    const stream = await writer.streams.stream(thread, delta.turnId, delta.itemId, delta.kind, delta.part);
     await writer.streams.appendDelta(stream, delta.delta, (event.seqEnd ?? event.seq) - event.seq + 1);
     // A late delta of a turn that already ended is kept, and its stream closed again
     // (no watchdog runs for an ended turn).
     const turn = await writer.turn(delta.threadId, delta.turnId);
-    if (turn.status !== "inProgress") await writer.streams.finishItem(delta.threadId, delta.itemId);
+    if (turn.status !== "inProgress") await writer.streams.finishItem(thread, delta.itemId);
     return true;
   };
 }
@@ -71,7 +72,7 @@ const summaryPartAdded: Handler = async (writer, params) => {
   const index = numberField(params, "summaryIndex");
   if (!at || index === undefined) return false;
   await writer.upsertMessageIfMissing(at.threadId, at.turnId, at.itemId, "reasoning");
-  await writer.streams.stream(at.threadId, at.turnId, at.itemId, "reasoningSummary", index);
+  await writer.streams.stream(await writer.thread(at.threadId), at.turnId, at.itemId, "reasoningSummary", index);
   return true;
 };
 

@@ -3,7 +3,7 @@
  * schedules their compaction after `DELTA_GRACE_MS`). Caches the stream
  * documents of one batch; every read is an index lookup.
  */
-import type { Doc } from "../_generated/dataModel.js";
+import type { Doc, Id } from "../_generated/dataModel.js";
 import type { MutationCtx } from "../_generated/server.js";
 import { internal } from "../_generated/api.js";
 import { DELTA_GRACE_MS, LIVE_COMPACT_THRESHOLD_DELTAS, MAX_INLINE_CHARS } from "../../src/shared/limits.js";
@@ -12,8 +12,8 @@ import { putText } from "./parts.js";
 
 type StreamKey = string;
 
-function keyOf(threadId: string, itemId: string, kind: StreamKind, part: number): StreamKey {
-  return `${threadId}\u0000${itemId}\u0000${kind}\u0000${part}`;
+function keyOf(threadRef: Id<"threads">, itemId: string, kind: StreamKind, part: number): StreamKey {
+  return `${threadRef}\u0000${itemId}\u0000${kind}\u0000${part}`;
 }
 
 /**
@@ -40,20 +40,21 @@ export class StreamWriter {
     private readonly now: number,
   ) {}
 
-  /** The stream of (`itemId`, `kind`, `part`), created when absent. */
-  async stream(threadId: string, turnId: string, itemId: string, kind: StreamKind, part: number): Promise<Doc<"streams">> {
-    const key = keyOf(threadId, itemId, kind, part);
+  /** The stream of (`itemId`, `kind`, `part`) in `thread`, created when absent. */
+  async stream(thread: Doc<"threads">, turnId: string, itemId: string, kind: StreamKind, part: number): Promise<Doc<"streams">> {
+    const key = keyOf(thread._id, itemId, kind, part);
     const cached = this.cache.get(key);
     if (cached) return cached;
     let stream = await this.ctx.db
       .query("streams")
-      .withIndex("by_threadId_itemId_kind_part", (q) =>
-        q.eq("threadId", threadId).eq("itemId", itemId).eq("kind", kind).eq("part", part),
+      .withIndex("by_threadRef_itemId_kind_part", (q) =>
+        q.eq("threadRef", thread._id).eq("itemId", itemId).eq("kind", kind).eq("part", part),
       )
       .unique();
     if (stream === null) {
       const id = await this.ctx.db.insert("streams", {
-        threadId,
+        threadId: thread.threadId,
+        threadRef: thread._id,
         turnId,
         itemId,
         kind,
@@ -95,19 +96,19 @@ export class StreamWriter {
       patch.compactScheduled = true;
     }
     await this.ctx.db.patch("streams", stream._id, patch);
-    this.cache.set(keyOf(stream.threadId, stream.itemId, stream.kind, stream.part), { ...stream, ...patch });
+    this.cache.set(keyOf(stream.threadRef, stream.itemId, stream.kind, stream.part), { ...stream, ...patch });
   }
 
   /** Finishes every stream of an item (its text is now durable in the message). */
-  async finishItem(threadId: string, itemId: string): Promise<void> {
+  async finishItem(thread: Doc<"threads">, itemId: string): Promise<void> {
     const streams = await this.ctx.db
       .query("streams")
-      .withIndex("by_threadId_itemId_kind_part", (q) => q.eq("threadId", threadId).eq("itemId", itemId))
+      .withIndex("by_threadRef_itemId_kind_part", (q) => q.eq("threadRef", thread._id).eq("itemId", itemId))
       .collect();
     for (const stream of streams) {
-      const cached = this.cache.get(keyOf(threadId, itemId, stream.kind, stream.part)) ?? stream;
+      const cached = this.cache.get(keyOf(thread._id, itemId, stream.kind, stream.part)) ?? stream;
       const finished = await finishStream(this.ctx, cached, this.now);
-      this.cache.set(keyOf(threadId, itemId, stream.kind, stream.part), finished);
+      this.cache.set(keyOf(thread._id, itemId, stream.kind, stream.part), finished);
     }
   }
 

@@ -4,7 +4,7 @@
  * and where each reader stands after it). Every read is an index range with a
  * limit, so the cost follows what was asked, not the thread's size.
  */
-import type { Doc } from "../_generated/dataModel.js";
+import type { Doc, Id } from "../_generated/dataModel.js";
 import type { QueryCtx } from "../_generated/server.js";
 import { codexError } from "../../src/shared/errors.js";
 import {
@@ -38,21 +38,21 @@ function visible(stream: Doc<"streams">, exposeRawReasoning: boolean): boolean {
 }
 
 /** The thread's streams still streaming (at most `MAX_LIVE_STREAMS_LISTED`). */
-export async function liveStreams(ctx: QueryCtx, threadId: string, exposeRawReasoning: boolean): Promise<StreamsResult> {
+export async function liveStreams(ctx: QueryCtx, threadRef: Id<"threads">, exposeRawReasoning: boolean): Promise<StreamsResult> {
   const rows = await ctx.db
     .query("streams")
-    .withIndex("by_threadId_state", (q) => q.eq("threadId", threadId).eq("state", "streaming"))
+    .withIndex("by_threadRef_state", (q) => q.eq("threadRef", threadRef).eq("state", "streaming"))
     .take(MAX_LIVE_STREAMS_LISTED);
   return { kind: "list", streams: rows.filter((s) => visible(s, exposeRawReasoning)).map(toStreamInfo) };
 }
 
 /**
- * Answers a deltas query for streams of `threadId`.
+ * Answers a deltas query for streams of the thread document `threadRef`.
  * @throws ConvexError INVALID_ARGUMENT when more than `MAX_STREAM_CURSORS` cursors are asked.
  */
 export async function answerDeltas(
   ctx: QueryCtx,
-  threadId: string,
+  threadRef: Id<"threads">,
   cursors: StreamCursor[],
   exposeRawReasoning: boolean,
 ): Promise<StreamsResult> {
@@ -67,7 +67,7 @@ export async function answerDeltas(
     const id = ctx.db.normalizeId("streams", streamId);
     const stream = id && (await ctx.db.get("streams", id));
     const stale = { streamId, status: "stale" as const, cursor };
-    if (!stream || stream.threadId !== threadId || !visible(stream, exposeRawReasoning)) {
+    if (!stream || stream.threadRef !== threadRef || !visible(stream, exposeRawReasoning)) {
       answers.push(stale);
       continue;
     }

@@ -7,7 +7,6 @@
 import type { Doc } from "../_generated/dataModel.js";
 import type { MutationCtx } from "../_generated/server.js";
 import { internal } from "../_generated/api.js";
-import { codexError } from "../../src/shared/errors.js";
 import {
   DEFAULT_STREAM_IDLE_TIMEOUT_MS,
   DEFAULT_TURN_IDLE_TIMEOUT_MS,
@@ -56,15 +55,17 @@ export class ThreadWriter {
   }
 
   /**
-   * The thread `threadId`, created for the session's user when first named.
-   * @throws ConvexError SESSION_MISMATCH when the thread belongs to another user.
+   * The session's user's thread `threadId`, created when first named. Threads
+   * are keyed by (user, codex thread id), so another user's thread of the
+   * same id is never read, touched or in the way.
    */
   async thread(threadId: string): Promise<Doc<"threads">> {
     const cached = this.threads.get(threadId);
     if (cached) return cached;
+    const userId = this.session.userId;
     let thread = await this.ctx.db
       .query("threads")
-      .withIndex("by_threadId", (q) => q.eq("threadId", threadId))
+      .withIndex("by_userId_threadId", (q) => q.eq("userId", userId).eq("threadId", threadId))
       .unique();
     if (thread === null) {
       const id = await this.ctx.db.insert("threads", {
@@ -76,11 +77,6 @@ export class ThreadWriter {
         updatedAt: this.now,
       });
       thread = (await this.ctx.db.get("threads", id))!;
-    } else if (thread.userId !== this.session.userId) {
-      throw codexError(
-        "SESSION_MISMATCH",
-        `Thread ${threadId} belongs to another user; a bridge session may only write its own user's threads.`,
-      );
     }
     this.threads.set(threadId, thread);
     return thread;
@@ -105,15 +101,15 @@ export class ThreadWriter {
     this.touched.add(key);
     const cached = this.turns.get(key);
     if (cached) return cached;
-    await this.thread(threadId); // checks the owner
+    const thread = await this.thread(threadId);
     let turn = await this.ctx.db
       .query("turns")
-      .withIndex("by_threadId_turnId", (q) => q.eq("threadId", threadId).eq("turnId", turnId))
+      .withIndex("by_threadRef_turnId", (q) => q.eq("threadRef", thread._id).eq("turnId", turnId))
       .unique();
     if (turn === null) {
-      const thread = await this.thread(threadId);
       const id = await this.ctx.db.insert("turns", {
         threadId,
+        threadRef: thread._id,
         turnId,
         order: thread.nextTurnOrder,
         status,
@@ -144,9 +140,10 @@ export class ThreadWriter {
 
   /** The message of an item, or null. */
   async message(threadId: string, itemId: string): Promise<Doc<"messages"> | null> {
+    const thread = await this.thread(threadId);
     return await this.ctx.db
       .query("messages")
-      .withIndex("by_threadId_itemId", (q) => q.eq("threadId", threadId).eq("itemId", itemId))
+      .withIndex("by_threadRef_itemId", (q) => q.eq("threadRef", thread._id).eq("itemId", itemId))
       .unique();
   }
 
@@ -160,6 +157,7 @@ export class ThreadWriter {
       const thread = await this.thread(threadId);
       const id = await this.ctx.db.insert("messages", {
         threadId,
+        threadRef: thread._id,
         turnId,
         itemId,
         order: thread.nextItemOrder,
@@ -226,9 +224,10 @@ export class ThreadWriter {
 
   private async reloadTurn(key: string): Promise<Doc<"turns"> | null> {
     const [threadId = "", turnId = ""] = key.split("\u0000");
+    const thread = await this.thread(threadId);
     return await this.ctx.db
       .query("turns")
-      .withIndex("by_threadId_turnId", (q) => q.eq("threadId", threadId).eq("turnId", turnId))
+      .withIndex("by_threadRef_turnId", (q) => q.eq("threadRef", thread._id).eq("turnId", turnId))
       .unique();
   }
 }

@@ -71,7 +71,7 @@ export function transcriptEvents(jsonl: string): CodexEvent[] {
 
 /** Every document of the component's tables, without ids, creation times and fields that hold times of day. */
 export async function dumpTables(t: TestConvexApp): Promise<Record<TableName, Record<string, unknown>[]>> {
-  const VOLATILE = new Set(["_id", "_creationTime", "lastSeenAt", "updatedAt", "streamId", "watchdogAt", "lastEventAt", "finishedAt", "ownerId", "resolvedAt"]);
+  const VOLATILE = new Set(["_id", "_creationTime", "lastSeenAt", "updatedAt", "streamId", "watchdogAt", "lastEventAt", "finishedAt", "ownerId", "resolvedAt", "threadRef", "sessionRef"]);
   return runInCodex(t, async (ctx) => {
     const out = {} as Record<TableName, Record<string, unknown>[]>;
     for (const table of TABLES) {
