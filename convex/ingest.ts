@@ -1,7 +1,7 @@
 import { v } from "convex/values";
 import { mutation } from "./_generated/server.js";
 import { codexError } from "../src/shared/errors.js";
-import { MAX_BATCH_BYTES, MAX_EVENT_BYTES, MAX_EVENTS_PER_BATCH } from "../src/shared/limits.js";
+import { MAX_BATCH_BYTES, MAX_COALESCED_SEQS, MAX_EVENT_BYTES, MAX_EVENTS_PER_BATCH } from "../src/shared/limits.js";
 import { type CodexEvent, vCodexEvent, vIngestResult } from "../src/shared/validators.js";
 import { applyEvent } from "./lib/apply.js";
 import { touchSession } from "./lib/sessionWatch.js";
@@ -26,6 +26,12 @@ function checkBatch(events: CodexEvent[]): void {
       throw codexError(
         "INVALID_BATCH",
         `Event seq must be a positive integer and seqEnd ≥ seq; got seq=${event.seq}, seqEnd=${event.seqEnd}.`,
+      );
+    }
+    if (end - event.seq >= MAX_COALESCED_SEQS) {
+      throw codexError(
+        "INVALID_BATCH",
+        `Event ${event.seq} stands for ${end - event.seq + 1} seqs (seqEnd ${end}); one event covers at most ${MAX_COALESCED_SEQS}. The bridge never coalesces more: resend the events uncoalesced.`,
       );
     }
     if (event.seq <= previousEnd) {

@@ -14,6 +14,7 @@ import { THREAD_HANDLERS } from "./applyThread.js";
 import { BRIDGE_HANDLERS, TURN_HANDLERS } from "./applyTurn.js";
 import { type DecodedLine, decodeLine, type JsonObject, objectField, stringField } from "./decode.js";
 import { logEvent } from "./eventLog.js";
+import { head } from "./items.js";
 import { answerRequest, recordRequest, resolveRequest } from "./serverRequests.js";
 import type { ThreadWriter } from "./writer.js";
 
@@ -74,11 +75,45 @@ async function applyFromBridge(writer: ThreadWriter, decoded: DecodedLine): Prom
   return handler !== undefined && (await handler(writer, decoded.params));
 }
 
-/** Applies `event` to state, or logs it when the tables do not model it. */
+/** Longest reason kept on a line logged as malformed, in UTF-16 code units. */
+const MAX_REASON_CHARS = 256;
+
+/** Errors our own code can raise on odd content (never a database or limit error, which are rethrown). */
+function isContentError(error: unknown): error is Error {
+  return error instanceof RangeError || error instanceof TypeError || error instanceof SyntaxError;
+}
+
+/**
+ * Applies `event` to state, or logs it when the tables do not model it. Never
+ * throws for a line's content: a line the handlers fail on (a JS error such
+ * as a stack overflow) is logged as `malformed` with the reason, so the
+ * events after it still apply.
+ */
 export async function applyEvent(writer: ThreadWriter, event: CodexEvent): Promise<void> {
   const decoded = decodeLine(event.line);
   const params = decoded.type === "notification" || decoded.type === "serverRequest" ? decoded.params : undefined;
   const threadId = params && threadOf(params);
+  try {
+    await applyDecoded(writer, event, decoded, params, threadId);
+  } catch (error) {
+    if (!isContentError(error)) throw error;
+    const reason = head(`not applied: ${error.name}: ${error.message}`, MAX_REASON_CHARS) ?? "";
+    try {
+      await logEvent(writer, event, "malformed", threadId, reason);
+    } catch (again) {
+      if (!isContentError(again)) throw again;
+      await logEvent(writer, event, "malformed", undefined, reason);
+    }
+  }
+}
+
+async function applyDecoded(
+  writer: ThreadWriter,
+  event: CodexEvent,
+  decoded: DecodedLine,
+  params: JsonObject | undefined,
+  threadId: string | undefined,
+): Promise<void> {
   // The session's user's thread of that id (threads are keyed per user), created when first named.
   if (threadId !== undefined) await writer.thread(threadId);
   const applied =
@@ -86,5 +121,5 @@ export async function applyEvent(writer: ThreadWriter, event: CodexEvent): Promi
   if (applied) return;
   const method = decoded.type === "malformed" ? "malformed" : decoded.type === "response" ? "response" : decoded.method;
   if (params && event.origin === "codex") await touchTurn(writer, params);
-  await logEvent(writer, event, method, threadId);
+  await logEvent(writer, event, method, threadId, decoded.type === "malformed" ? decoded.reason : undefined);
 }

@@ -51,6 +51,7 @@ export async function logEvent(
   event: CodexEvent,
   method: string,
   threadId: string | undefined,
+  reason?: string,
 ): Promise<void> {
   const { ctx, session } = writer;
   const thread = threadId === undefined ? undefined : await writer.thread(threadId);
@@ -62,6 +63,7 @@ export async function logEvent(
     threadRef: thread?._id,
     origin: event.origin,
     method,
+    ...(reason === undefined ? {} : { reason }),
     line: "",
     receivedAt: event.receivedAt,
   });
