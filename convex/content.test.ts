@@ -8,7 +8,7 @@ import { describe, expect, test } from "vitest";
 import { ConvexError } from "convex/values";
 import { api } from "../example/convex/_generated/api.js";
 import { initConvexTest } from "../test/convexTest.js";
-import { ALICE, dumpTables } from "../test/support/component.js";
+import { ALICE, dumpTables, HEAVY_TEST_TIMEOUT_MS } from "../test/support/component.js";
 import { agentDelta, agentItem, notification, threadStarted, toEvents, turnStarted } from "../test/support/events.js";
 import { MAX_COALESCED_SEQS, MAX_LINE_JSON_DEPTH } from "../src/shared/limits.js";
 
@@ -51,7 +51,7 @@ describe("ingest never throws on content", () => {
     for (const rows of Object.values(tables)) {
       for (const row of rows) for (const value of Object.values(row)) if (typeof value === "string") expect(value).not.toMatch(LONE_SURROGATE);
     }
-  }, 60_000);
+  }, HEAVY_TEST_TIMEOUT_MS);
 
   test("a deep line is logged whole as malformed with its reason", async () => {
     const t = initConvexTest();
@@ -63,7 +63,7 @@ describe("ingest never throws on content", () => {
     expect(tables.events).toEqual([
       expect.objectContaining({ method: "malformed", reason: `nested deeper than ${MAX_LINE_JSON_DEPTH} levels`, seq: 2 }),
     ]);
-  }, 60_000);
+  }, HEAVY_TEST_TIMEOUT_MS);
 
   test("a lone surrogate delta is stored as U+FFFD", async () => {
     const t = initConvexTest();

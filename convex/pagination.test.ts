@@ -10,7 +10,7 @@ import { describe, expect, test } from "vitest";
 import { ConvexError, convexToJson, type Value } from "convex/values";
 import { api } from "../example/convex/_generated/api.js";
 import { initConvexTest, type TestConvexApp } from "../test/convexTest.js";
-import { ingestLines } from "../test/support/component.js";
+import { HEAVY_TEST_TIMEOUT_MS, ingestLines } from "../test/support/component.js";
 import { agentItem, notification, threadStarted, turnStarted } from "../test/support/events.js";
 import { MAX_PAGE_SIZE } from "../src/shared/limits.js";
 import { MAX_PAGE_GROWTH_FACTOR } from "./lib/pagination.js";
@@ -21,7 +21,7 @@ const THREADS_PER_USER = 2;
 const MESSAGES_PER_THREAD = 12;
 const EVENTS_PER_THREAD = 6;
 const FUZZ_CASES = 1500;
-const FUZZ_TIMEOUT_MS = 240_000;
+const FUZZ_TIMEOUT_MS = 2 * HEAVY_TEST_TIMEOUT_MS;
 
 /** mulberry32: a small seeded PRNG, so a failing case can be replayed. */
 function rng(seed: number): () => number {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { runInCodex, initConvexTest } from "../test/convexTest.js";
-import { ALICE, ingestLines } from "../test/support/component.js";
+import { ALICE, HEAVY_TEST_TIMEOUT_MS, ingestLines } from "../test/support/component.js";
 import { agentDelta, agentItem, threadStarted, toEvents, turnStarted } from "../test/support/events.js";
 import { testHost, type Used } from "../test/support/testHost.js";
 
@@ -68,5 +68,5 @@ describe("index-only reads", () => {
     // Bytes differ only by the longer numbers in larger threads' texts and ids.
     expect(large.page.bytesRead).toBeLessThan(small.page.bytesRead * 1.1);
     expect(large.ingest.bytesRead).toBeLessThan(small.ingest.bytesRead * 1.1);
-  }, 120_000);
+  }, HEAVY_TEST_TIMEOUT_MS);
 });
