@@ -68,7 +68,9 @@ export const compactStream = internalMutation({
     } else if (stream.state === "finished") {
       const message = await ctx.db
         .query("messages")
-        .withIndex("by_threadRef_itemId", (q) => q.eq("threadRef", stream.threadRef).eq("itemId", stream.itemId))
+        .withIndex("by_threadRef_turnId_itemId", (q) =>
+          q.eq("threadRef", stream.threadRef).eq("turnId", stream.turnId).eq("itemId", stream.itemId),
+        )
         .unique();
       if (message) await foldMessageText(ctx, message, FOLD_INLINE_MAX_DELTAS);
       if (stream.expireScheduled !== true) {

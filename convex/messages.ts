@@ -83,20 +83,39 @@ export const list = query({
  * @param userId - Owner, as the host app derived it from auth.
  * @param threadId - The Codex thread id.
  * @param itemId - The Codex item id.
+ * @param turnId - The Codex turn id of the message (its `turnId`); without
+ *   it, the newest message of that item id (ids repeat only in a turn rerun
+ *   whose model reused one).
  * @param exposeRawReasoning - Set by the host: include raw reasoning content.
  * @returns `{ text, item, reasoningContent? }` (text undefined when the item
  *   has none), or null when the thread has no such item.
  * @throws ConvexError THREAD_NOT_FOUND when the thread is unknown or not the user's.
  */
 export const getText = query({
-  args: { userId: v.string(), threadId: v.string(), itemId: v.string(), exposeRawReasoning: v.optional(v.boolean()) },
+  args: {
+    userId: v.string(),
+    threadId: v.string(),
+    itemId: v.string(),
+    turnId: v.optional(v.string()),
+    exposeRawReasoning: v.optional(v.boolean()),
+  },
   returns: v.union(v.null(), vMessageText),
   handler: async (ctx, args) => {
     const thread = await ownedThread(ctx, args.userId, args.threadId);
-    const message = await ctx.db
-      .query("messages")
-      .withIndex("by_threadRef_itemId", (q) => q.eq("threadRef", thread._id).eq("itemId", args.itemId))
-      .unique();
+    const { turnId } = args;
+    const message =
+      turnId === undefined
+        ? await ctx.db
+            .query("messages")
+            .withIndex("by_threadRef_itemId", (q) => q.eq("threadRef", thread._id).eq("itemId", args.itemId))
+            .order("desc")
+            .first()
+        : await ctx.db
+            .query("messages")
+            .withIndex("by_threadRef_turnId_itemId", (q) =>
+              q.eq("threadRef", thread._id).eq("turnId", turnId).eq("itemId", args.itemId),
+            )
+            .unique();
     if (!message) return null;
     const text = message.textParts === undefined ? message.text : await readParts(ctx, message._id, "text");
     const item = message.itemParts === undefined ? message.item : await readParts(ctx, message._id, "item");

@@ -64,16 +64,19 @@ export default defineSchema({
     .index("by_threadRef_turnId", ["threadRef", "turnId"])
     .index("by_threadRef_order", ["threadRef", "order"]),
 
-  // One per Codex item. Written by ingest on item/started, item/completed,
+  // One per Codex item of a turn, keyed by (thread, turn, item): a rerun turn
+  // whose model reuses an item id gets a message of its own. Written by ingest on item/started, item/completed,
   // item notifications and the first delta of an item, by turn ends
   // (unfinished items) and by compaction (their folded text); read by
   // messages.list and messages.getText.
   messages: defineTable({ ...vMessage.fields, threadRef: v.id("threads") })
+    .index("by_threadRef_turnId_itemId", ["threadRef", "turnId", "itemId"])
     .index("by_threadRef_itemId", ["threadRef", "itemId"])
     .index("by_threadRef_order", ["threadRef", "order"])
     .index("by_threadRef_turnId_status", ["threadRef", "turnId", "status"]),
 
-  // One per streaming text of an item. Written by ingest on each delta and on
+  // One per streaming text of an item of a turn, keyed by (thread, turn, item,
+  // kind, part); never reopened once finished. Written by ingest on each delta and on
   // item/turn ends, by compaction and expiry; read by messages.list streamArgs.
   streams: defineTable({
     threadId: v.string(),
@@ -95,7 +98,7 @@ export default defineSchema({
     compactScheduled: v.optional(v.boolean()),
     expireScheduled: v.optional(v.boolean()),
   })
-    .index("by_threadRef_itemId_kind_part", ["threadRef", "itemId", "kind", "part"])
+    .index("by_threadRef_turnId_itemId_kind_part", ["threadRef", "turnId", "itemId", "kind", "part"])
     .index("by_threadRef_state", ["threadRef", "state"]),
 
   // Written by ingest, one per delta event (or coalesced run); read by

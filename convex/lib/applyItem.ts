@@ -40,7 +40,7 @@ const itemLifecycle =
         ? { completedAt: numberField(params, "completedAtMs") ?? event.receivedAt }
         : { startedAt: numberField(params, "startedAtMs") ?? event.receivedAt }),
     });
-    if (completed) await writer.streams.finishItem(await writer.thread(threadId), summary.itemId);
+    if (completed) await writer.streams.finishItem(await writer.thread(threadId), turnId, summary.itemId);
     // codex starts a thread with an empty preview; its first user message is what a list shows.
     if (summary.kind === "userMessage" && summary.text) {
       const thread = await writer.thread(threadId);
@@ -61,7 +61,7 @@ function deltaHandler(method: string): ItemHandler {
     // A late delta of a turn that already ended is kept, and its stream closed again
     // (no watchdog runs for an ended turn).
     const turn = await writer.turn(delta.threadId, delta.turnId);
-    if (turn.status !== "inProgress") await writer.streams.finishItem(thread, delta.itemId);
+    if (turn.status !== "inProgress") await writer.streams.finishItem(thread, delta.turnId, delta.itemId);
     return true;
   };
 }
@@ -81,7 +81,7 @@ const patchUpdated: Handler = async (writer, params) => {
   const at = ids(params);
   if (!at || !Array.isArray(params.changes)) return false;
   await writer.upsertMessageIfMissing(at.threadId, at.turnId, at.itemId, "fileChange");
-  const message = await writer.message(at.threadId, at.itemId);
+  const message = await writer.message(at.threadId, at.turnId, at.itemId);
   const fields = itemFields({ type: "fileChange", changes: params.changes });
   await writer.upsertMessage(at.threadId, at.turnId, at.itemId, {
     kind: message?.kind ?? "fileChange",
@@ -97,7 +97,7 @@ const mcpProgress: Handler = async (writer, params) => {
   const progress = head(stringField(params, "message"));
   if (!at || progress === undefined) return false;
   await writer.upsertMessageIfMissing(at.threadId, at.turnId, at.itemId, "mcpToolCall");
-  const message = (await writer.message(at.threadId, at.itemId))!;
+  const message = (await writer.message(at.threadId, at.turnId, at.itemId))!;
   await writer.ctx.db.patch("messages", message._id, { progress });
   return true;
 };

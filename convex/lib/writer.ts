@@ -138,21 +138,24 @@ export class ThreadWriter {
     return next;
   }
 
-  /** The message of an item, or null. */
-  async message(threadId: string, itemId: string): Promise<Doc<"messages"> | null> {
+  /** The message of an item of a turn, or null. */
+  async message(threadId: string, turnId: string, itemId: string): Promise<Doc<"messages"> | null> {
     const thread = await this.thread(threadId);
     return await this.ctx.db
       .query("messages")
-      .withIndex("by_threadRef_itemId", (q) => q.eq("threadRef", thread._id).eq("itemId", itemId))
+      .withIndex("by_threadRef_turnId_itemId", (q) => q.eq("threadRef", thread._id).eq("turnId", turnId).eq("itemId", itemId))
       .unique();
   }
 
   /**
-   * Creates the message for an item if new (taking the thread's next order),
-   * then stores what is known of it. Fields left undefined keep their value.
+   * Creates the message for an item of a turn if new (taking the thread's
+   * next order), then stores what is known of it. Fields left undefined keep
+   * their value; text is never replaced by a shorter one (a late or repeated
+   * item/started with "" keeps the text), and a settled message never goes
+   * back to in progress.
    */
   async upsertMessage(threadId: string, turnId: string, itemId: string, fields: MessageFields): Promise<Doc<"messages">> {
-    let message = await this.message(threadId, itemId);
+    let message = await this.message(threadId, turnId, itemId);
     if (message === null) {
       const thread = await this.thread(threadId);
       const id = await this.ctx.db.insert("messages", {
@@ -170,10 +173,11 @@ export class ThreadWriter {
       if (turn.firstItemOrder === undefined) await this.patchTurn(threadId, turnId, { firstItemOrder: thread.nextItemOrder });
       message = (await this.ctx.db.get("messages", id))!;
     }
-    const patch: Partial<Doc<"messages">> = { kind: fields.kind, status: fields.status, ...fields.fields };
+    const settled = message.status !== "inProgress" && fields.status === "inProgress";
+    const patch: Partial<Doc<"messages">> = { kind: fields.kind, status: settled ? message.status : fields.status, ...fields.fields };
     if (fields.startedAt !== undefined) patch.startedAt = fields.startedAt;
     if (fields.completedAt !== undefined) patch.completedAt = fields.completedAt;
-    if (fields.text !== undefined) {
+    if (fields.text !== undefined && fields.text.length >= (message.textLength ?? 0)) {
       const stored = await putText(this.ctx, message._id, "text", fields.text, message.textParts, MAX_MESSAGE_INLINE_CHARS);
       patch.text = stored.inline;
       patch.textParts = stored.parts;
@@ -191,7 +195,7 @@ export class ThreadWriter {
       patch.reasoningContentLength = fields.reasoningContent.reduce((n, c) => n + c.length, 0);
     }
     await this.ctx.db.patch("messages", message._id, patch);
-    this.knownItems.add(`${threadId}\u0000${itemId}`);
+    this.knownItems.add(JSON.stringify([threadId, turnId, itemId]));
     return { ...message, ...patch };
   }
 
@@ -200,9 +204,9 @@ export class ThreadWriter {
    * arrived before its item/started (kind inferred), so it keeps its place in order.
    */
   async upsertMessageIfMissing(threadId: string, turnId: string, itemId: string, kind: string): Promise<void> {
-    const key = `${threadId}\u0000${itemId}`;
+    const key = JSON.stringify([threadId, turnId, itemId]);
     if (this.knownItems.has(key)) return;
-    if ((await this.message(threadId, itemId)) === null) {
+    if ((await this.message(threadId, turnId, itemId)) === null) {
       await this.upsertMessage(threadId, turnId, itemId, { kind, status: "inProgress" });
     }
     this.knownItems.add(key);

@@ -128,7 +128,7 @@ export function defineCodexApi(component: ComponentApi, options: CodexApiOptions
     }),
     /** The whole text and raw item of one message; see the component's `messages.getText`. */
     getMessageText: queryGeneric({
-      args: { threadId: v.string(), itemId: v.string() },
+      args: { threadId: v.string(), itemId: v.string(), turnId: v.optional(v.string()) },
       returns: v.union(v.null(), vMessageText),
       handler: async (ctx, args) =>
         ctx.runQuery(component.messages.getText, { ...args, exposeRawReasoning, userId: await requireUser(ctx) }),
