@@ -25,7 +25,7 @@ export function ThreadView({ threadId }: { threadId: string }) {
       {status === "CanLoadMore" ? <button onClick={() => loadMore(50)}>Load older messages</button> : null}
       {status === "LoadingFirstPage" ? <p>Loading…</p> : null}
       {results.map((message) => (
-        <MessageView key={message.itemId} message={message} />
+        <MessageView key={message._id} message={message} />
       ))}
     </section>
   );
