@@ -1,12 +1,39 @@
 import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel.js";
-import { query } from "./_generated/server.js";
+import { query, type QueryCtx } from "./_generated/server.js";
+import { LIVE_COMPACT_THRESHOLD_DELTAS } from "../src/shared/limits.js";
+import { COMMAND_OUTPUT } from "./lib/commandOutput.js";
+import { deltaText } from "./lib/fold.js";
 import { type MessageDoc, type StreamsResult, vMessagesPage, vMessageText, vStreamArgs } from "../src/shared/validators.js";
 import { pageInPrefix } from "./lib/pagination.js";
 import { readParts } from "./lib/parts.js";
 import { answerDeltas, liveStreams } from "./lib/streams.js";
 import { ownedThread } from "./threads.js";
+
+/** The whole streamed output of a command message (its commandOutput stream), or undefined when too many deltas are not compacted yet. */
+async function streamedOutputOf(ctx: QueryCtx, message: Doc<"messages">): Promise<string | undefined> {
+  const stream = await ctx.db
+    .query("streams")
+    .withIndex("by_threadRef_turnId_itemId_kind_part", (q) =>
+      q
+        .eq("threadRef", message.threadRef)
+        .eq("turnId", message.turnId)
+        .eq("itemId", message.itemId)
+        .eq("kind", COMMAND_OUTPUT.kind)
+        .eq("part", COMMAND_OUTPUT.part),
+    )
+    .unique();
+  if (stream === null) return undefined;
+  const deltas = await ctx.db
+    .query("deltas")
+    .withIndex("by_streamId_start", (q) => q.eq("streamId", stream._id).gte("start", stream.compactedCursor ?? 0))
+    .take(LIVE_COMPACT_THRESHOLD_DELTAS + 1);
+  if (deltas.length > LIVE_COMPACT_THRESHOLD_DELTAS) return undefined;
+  const pieces = [(stream.baseParts ?? 0) > 0 ? await readParts(ctx, stream._id, "base") : ""];
+  for (const delta of deltas) pieces.push(await deltaText(ctx, delta));
+  return pieces.join("");
+}
 
 /** A message document as queries return it (without the thread reference). */
 function toMessageDoc(doc: Doc<"messages">): MessageDoc {
@@ -87,8 +114,11 @@ export const list = query({
  *   it, the newest message of that item id (ids repeat only in a turn rerun
  *   whose model reused one).
  * @param exposeRawReasoning - Set by the host: include raw reasoning content.
- * @returns `{ text, item, reasoningContent? }` (text undefined when the item
- *   has none), or null when the thread has no such item.
+ * @returns `{ text, item, reasoningContent?, streamedOutput? }` (text
+ *   undefined when the item has none; `streamedOutput` for a command marked
+ *   `outputIncomplete`: the output as streamed, whole, absent while more than
+ *   `LIVE_COMPACT_THRESHOLD_DELTAS` of its deltas await compaction), or null
+ *   when the thread has no such item.
  * @throws ConvexError THREAD_NOT_FOUND when the thread is unknown or not the user's.
  */
 export const getText = query({
@@ -118,7 +148,13 @@ export const getText = query({
             .unique();
     if (!message) return null;
     const text = message.textParts === undefined ? message.text : await readParts(ctx, message._id, "text");
-    const item = message.itemParts === undefined ? message.item : await readParts(ctx, message._id, "item");
+    let item = message.itemParts === undefined ? message.item : await readParts(ctx, message._id, "item");
+    // A command's output is stored once, as the text: put it back into the raw item.
+    if (message.itemOmitsText === true) item = JSON.stringify({ ...(JSON.parse(item) as object), aggregatedOutput: text ?? null });
+    if (message.outputIncomplete !== undefined) {
+      const streamedOutput = await streamedOutputOf(ctx, message);
+      if (streamedOutput !== undefined) return { text, item, streamedOutput };
+    }
     if (args.exposeRawReasoning !== true || message.reasoningContentLength === undefined) return { text, item };
     const reasoningContent = JSON.parse(await readParts(ctx, message._id, "reasoningContent")) as string[];
     return { text, item: JSON.stringify({ ...(JSON.parse(item) as object), content: reasoningContent }), reasoningContent };

@@ -95,6 +95,18 @@ export default defineSchema({
     baseParts: v.optional(v.number()),
     /** Deltas currently stored. */
     deltaCount: v.optional(v.number()),
+    /** UTF-8 bytes of every delta received (the whole streamed text). */
+    textBytes: v.optional(v.number()),
+    /** commandOutput: UTF-8 bytes of the item's `aggregatedOutput`, set on item/completed. */
+    reportedBytes: v.optional(v.number()),
+    /**
+     * The streamed text equals the message text (same size as reported), so
+     * compaction stored no base of its own: rebased readers read the message
+     * text (one copy of a big output, not two).
+     */
+    baseInMessage: v.optional(v.boolean()),
+    /** Kept for good: its text differs from what codex reported (`outputIncomplete`); never expired. */
+    durable: v.optional(v.boolean()),
     compactScheduled: v.optional(v.boolean()),
     expireScheduled: v.optional(v.boolean()),
   })

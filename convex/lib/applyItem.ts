@@ -6,6 +6,7 @@
 import type { CodexEvent } from "../../src/shared/validators.js";
 import type { Handler } from "./applyThread.js";
 import { type JsonObject, numberField, objectField, stringField } from "./decode.js";
+import { COMMAND_OUTPUT, reportOutput } from "./commandOutput.js";
 import { deltaTarget } from "./deltaTarget.js";
 import { head, itemFields, summarizeItem } from "./items.js";
 import type { ThreadWriter } from "./writer.js";
@@ -34,12 +35,16 @@ const itemLifecycle =
       status: summary.status,
       text: summary.text,
       item: summary.raw,
+      itemWithoutText: summary.rawWithoutText,
       fields: summary.fields,
       reasoningContent: summary.reasoningContent,
       ...(completed
         ? { completedAt: numberField(params, "completedAtMs") ?? event.receivedAt }
         : { startedAt: numberField(params, "startedAtMs") ?? event.receivedAt }),
     });
+    if (completed && summary.kind === "commandExecution" && summary.text !== undefined) {
+      await compareOutput(writer, threadId, turnId, summary.itemId, summary.text);
+    }
     if (completed) await writer.streams.finishItem(await writer.thread(threadId), turnId, summary.itemId);
     // codex starts a thread with an empty preview; its first user message is what a list shows.
     if (summary.kind === "userMessage" && summary.text) {
@@ -48,6 +53,17 @@ const itemLifecycle =
     }
     return true;
   };
+
+/** Records what codex reported of a command's output against what it streamed; marks the message when they differ. */
+async function compareOutput(writer: ThreadWriter, threadId: string, turnId: string, itemId: string, reported: string): Promise<void> {
+  const thread = await writer.thread(threadId);
+  const stream = await writer.streams.find(thread, turnId, itemId, COMMAND_OUTPUT.kind, COMMAND_OUTPUT.part);
+  if (stream === null) return; // nothing streamed: the reported output is all there is
+  const fields = reportOutput(stream, reported);
+  await writer.streams.patch(stream, fields.stream);
+  const message = await writer.message(threadId, turnId, itemId);
+  if (message) await writer.ctx.db.patch("messages", message._id, fields.message);
+}
 
 /** A text delta: appended to its stream as a delta covering the seqs of the event. */
 function deltaHandler(method: string): ItemHandler {

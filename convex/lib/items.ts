@@ -31,6 +31,8 @@ export type ItemSummary = {
   fields: ItemFields;
   /** The raw item JSON to store: a reasoning item's `content` emptied (kept apart, see `reasoningContent`). */
   raw: string;
+  /** commandExecution: the raw item with `aggregatedOutput` null, stored instead of `raw` when `text` (its copy) is stored. */
+  rawWithoutText?: string;
   /** reasoning: the raw content parts, stored apart and hidden unless the host opts in. */
   reasoningContent: string[] | undefined;
 };
@@ -207,5 +209,9 @@ export function summarizeItem(item: JsonObject, completed: boolean): ItemSummary
     reasoningContent = strings(item.content);
     raw = JSON.stringify({ ...item, content: [] });
   }
-  return { itemId, kind, status, text: itemText(item), fields: itemFields(item), raw, reasoningContent };
+  const summary: ItemSummary = { itemId, kind, status, text: itemText(item), fields: itemFields(item), raw, reasoningContent };
+  if (kind === "commandExecution" && typeof item.aggregatedOutput === "string") {
+    summary.rawWithoutText = JSON.stringify({ ...item, aggregatedOutput: null });
+  }
+  return summary;
 }

@@ -9,6 +9,7 @@ import { internal } from "../_generated/api.js";
 import { DELTA_GRACE_MS, LIVE_COMPACT_THRESHOLD_DELTAS, MAX_INLINE_CHARS } from "../../src/shared/limits.js";
 import type { StreamKind } from "../../src/shared/validators.js";
 import { putText } from "./parts.js";
+import { utf8Bytes } from "./utf8.js";
 
 type StreamKey = string;
 
@@ -95,6 +96,7 @@ export class StreamWriter {
       nextCursor: start + count,
       updatedAt: this.now,
       deltaCount: (stream.deltaCount ?? 0) + 1,
+      textBytes: (stream.textBytes ?? 0) + utf8Bytes(text),
     };
     if (stream.state === "finished") {
       if (stream.compactScheduled !== true) {
@@ -122,6 +124,24 @@ export class StreamWriter {
       const finished = await finishStream(this.ctx, this.cache.get(key) ?? stream, this.now);
       this.cache.set(key, finished);
     }
+  }
+
+  /** The stream of (`turnId`, `itemId`, `kind`, `part`) in `thread` as this batch left it, or null; never creates one. */
+  async find(thread: Doc<"threads">, turnId: string, itemId: string, kind: StreamKind, part: number): Promise<Doc<"streams"> | null> {
+    const cached = this.cache.get(keyOf(thread._id, turnId, itemId, kind, part));
+    if (cached) return cached;
+    return await this.ctx.db
+      .query("streams")
+      .withIndex("by_threadRef_turnId_itemId_kind_part", (q) =>
+        q.eq("threadRef", thread._id).eq("turnId", turnId).eq("itemId", itemId).eq("kind", kind).eq("part", part),
+      )
+      .unique();
+  }
+
+  /** Patches a stream and keeps the cached copy current. */
+  async patch(stream: Doc<"streams">, fields: Partial<Doc<"streams">>): Promise<void> {
+    await this.ctx.db.patch("streams", stream._id, fields);
+    this.cache.set(keyOf(stream.threadRef, stream.turnId, stream.itemId, stream.kind, stream.part), { ...stream, ...fields });
   }
 
   /** Forgets cached streams (after they were rewritten directly). */

@@ -32,6 +32,24 @@ export function toStreamInfo(stream: Doc<"streams">): StreamInfo {
   };
 }
 
+/** The tail (≤ `MAX_REBASE_CHARS`) of a stream's compacted text: its base parts, or its message's text when it is the same (`baseInMessage`). */
+async function baseTail(ctx: QueryCtx, stream: Doc<"streams">): Promise<{ text: string; omittedChars: number }> {
+  if (stream.baseInMessage !== true) return await readPartsTail(ctx, stream._id, "base", stream.baseLength ?? 0, MAX_REBASE_CHARS);
+  const message = await ctx.db
+    .query("messages")
+    .withIndex("by_threadRef_turnId_itemId", (q) =>
+      q.eq("threadRef", stream.threadRef).eq("turnId", stream.turnId).eq("itemId", stream.itemId),
+    )
+    .unique();
+  if (message === null) return { text: "", omittedChars: 0 };
+  if (message.textParts !== undefined) return await readPartsTail(ctx, message._id, "text", message.textLength ?? 0, MAX_REBASE_CHARS);
+  const text = message.text ?? "";
+  let start = Math.max(0, text.length - MAX_REBASE_CHARS);
+  const first = text.charCodeAt(start);
+  if (start > 0 && first >= 0xdc00 && first <= 0xdfff) start += 1; // never split a surrogate pair
+  return { text: text.slice(start), omittedChars: start };
+}
+
 /** Whether a reader may see a stream: raw reasoning only when the host exposes it. */
 function visible(stream: Doc<"streams">, exposeRawReasoning: boolean): boolean {
   return exposeRawReasoning || stream.kind !== "reasoningText";
@@ -79,7 +97,7 @@ export async function answerDeltas(
     const compacted = stream.compactedCursor ?? 0;
     let from = cursor;
     if (cursor < compacted) {
-      const tail = await readPartsTail(ctx, stream._id, "base", stream.baseLength ?? 0, MAX_REBASE_CHARS);
+      const tail = await baseTail(ctx, stream);
       answers.push({ streamId, status: "rebased", cursor: compacted, text: tail.text, omittedChars: tail.omittedChars, ...where });
       budget -= tail.text.length;
       from = compacted;

@@ -24,6 +24,8 @@ export type MessageFields = {
   text?: string | undefined;
   /** Raw item JSON (reasoning content left out). */
   item?: string;
+  /** The raw item without its text field (commandExecution `aggregatedOutput`), stored instead when `text` is stored. */
+  itemWithoutText?: string | undefined;
   fields?: ItemFields;
   reasoningContent?: string[] | undefined;
   startedAt?: number;
@@ -177,16 +179,21 @@ export class ThreadWriter {
     const patch: Partial<Doc<"messages">> = { kind: fields.kind, status: settled ? message.status : fields.status, ...fields.fields };
     if (fields.startedAt !== undefined) patch.startedAt = fields.startedAt;
     if (fields.completedAt !== undefined) patch.completedAt = fields.completedAt;
-    if (fields.text !== undefined && fields.text.length >= (message.textLength ?? 0)) {
+    const textStored = fields.text !== undefined && fields.text.length >= (message.textLength ?? 0);
+    if (fields.text !== undefined && textStored) {
       const stored = await putText(this.ctx, message._id, "text", fields.text, message.textParts, MAX_MESSAGE_INLINE_CHARS);
       patch.text = stored.inline;
       patch.textParts = stored.parts;
       patch.textLength = fields.text.length;
     }
     if (fields.item !== undefined) {
-      const stored = await putText(this.ctx, message._id, "item", fields.item, message.itemParts, MAX_MESSAGE_INLINE_CHARS);
+      // A big command output is stored once: as the text, not again inside the raw item.
+      const omit = textStored && fields.itemWithoutText !== undefined;
+      const item = omit ? fields.itemWithoutText! : fields.item;
+      const stored = await putText(this.ctx, message._id, "item", item, message.itemParts, MAX_MESSAGE_INLINE_CHARS);
       patch.item = stored.parts === undefined ? stored.inline : "";
       patch.itemParts = stored.parts;
+      patch.itemOmitsText = omit ? true : undefined;
     }
     if (fields.reasoningContent !== undefined && fields.reasoningContent.some((c) => c !== "")) {
       const json = JSON.stringify(fields.reasoningContent);

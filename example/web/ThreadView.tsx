@@ -9,6 +9,12 @@ function MessageView({ message }: { message: UIMessage }) {
         <span className="kind">{message.kind}</span>
         <span className={`status ${message.status}`}>{message.streaming ? "streaming…" : message.status}</span>
       </header>
+      {message.outputIncomplete ? (
+        <p className="warning" role="status">
+          Output incomplete: codex streamed {message.outputIncomplete.streamedBytes.toLocaleString()} bytes but reported{" "}
+          {message.outputIncomplete.reportedBytes.toLocaleString()}; both are kept (the streamed output via getMessageText).
+        </p>
+      ) : null}
       {message.text ? isOutput ? <pre>{message.text}</pre> : <p className="text">{message.text}</p> : null}
     </article>
   );

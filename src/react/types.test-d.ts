@@ -3,6 +3,7 @@ import { describe, expectTypeOf, test } from "vitest";
 import { api } from "../../example/convex/_generated/api.js";
 import type { MessagesPage, StreamArgs } from "../shared/validators.js";
 import type { MessagesQuery, ThreadQueryArgs } from "./types.js";
+import type { UIMessage } from "./mergeStreams.js";
 import { useMessages } from "./useMessages.js";
 
 type HostArgs = {
@@ -30,5 +31,12 @@ describe("MessagesQuery", () => {
     expectTypeOf<NoThread>().not.toExtend<MessagesQuery>();
     type OtherResult = FunctionReference<"query", "public", HostArgs, { page: string[] }>;
     expectTypeOf<OtherResult>().not.toExtend<MessagesQuery>();
+  });
+});
+
+describe("UIMessage", () => {
+  test("carries the outputIncomplete mark of a command whose streamed and reported output differ", () => {
+    expectTypeOf<UIMessage["outputIncomplete"]>().toEqualTypeOf<{ streamedBytes: number; reportedBytes: number } | undefined>();
+    expectTypeOf<UIMessage["itemOmitsText"]>().toEqualTypeOf<boolean | undefined>();
   });
 });

@@ -84,6 +84,19 @@ export const vMessage = v.object({
   phase: v.optional(v.string()),
   /** reasoning: length of the raw reasoning content, kept apart and shown only when the host opts in. */
   reasoningContentLength: v.optional(v.number()),
+  /**
+   * commandExecution: the output codex streamed and the `aggregatedOutput` it
+   * reported differ in size (codex lost output deltas, or cut the aggregated
+   * text to ~1 MiB with an "… N bytes omitted …" marker). `text` is what codex
+   * reported; the streamed output is kept whole and durable, read with
+   * `messages.getText` (`streamedOutput`). Sizes in UTF-8 bytes.
+   */
+  outputIncomplete: v.optional(v.object({ streamedBytes: v.number(), reportedBytes: v.number() })),
+  /**
+   * commandExecution: the raw `item`'s `aggregatedOutput` is null here because
+   * it equals `text` (stored once); `messages.getText` returns the item whole.
+   */
+  itemOmitsText: v.optional(v.boolean()),
   /** True once a `thread/revert` removed the item's turn from Codex's history. */
   reverted: v.optional(v.boolean()),
   /**
@@ -115,6 +128,8 @@ export const vMessageText = v.object({
   item: v.string(),
   /** reasoning: the raw reasoning content parts, only when the host exposes raw reasoning. */
   reasoningContent: v.optional(v.array(v.string())),
+  /** commandExecution with `outputIncomplete`: the output as codex streamed it, whole. */
+  streamedOutput: v.optional(v.string()),
 });
 export type MessageText = Infer<typeof vMessageText>;
 
