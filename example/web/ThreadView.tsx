@@ -16,6 +16,7 @@ function MessageView({ message }: { message: UIMessage }) {
         </p>
       ) : null}
       {message.text ? isOutput ? <pre>{message.text}</pre> : <p className="text">{message.text}</p> : null}
+      {message.textComplete ? null : <p className="loading">Loading the rest of this message…</p>}
     </article>
   );
 }
@@ -25,6 +26,8 @@ export function ThreadView({ threadId }: { threadId: string }) {
   const { results, status, loadMore } = useMessages(api.codex.listMessages, { threadId }, {
     initialNumItems: 50,
     stream: true,
+    // Pages carry the first 8 Ki characters of a long text; load the rest of each once.
+    fullText: api.codex.getMessageText,
   });
   return (
     <section className="thread" data-thread-id={threadId}>

@@ -183,6 +183,13 @@ export type UIMessage = MessageDoc & {
   /** True while the item is in progress and has live streams. */
   streaming: boolean;
   /**
+   * Whether `text` is the whole text. False when a long text came as its head
+   * (`textParts` set: the first `MAX_MESSAGE_INLINE_CHARS` = 8 Ki code units)
+   * and the rest is not loaded (yet): pass `fullText` to `useMessages`, or use
+   * `useMessageText`.
+   */
+  textComplete: boolean;
+  /**
    * The item's live streams (reasoning summary parts, command output, ...),
    * ordered by kind then part; empty once the item is no longer in progress
    * (its texts are then in `text` and `item`).
@@ -265,6 +272,7 @@ export function mergeMessages(messages: readonly MessageDoc[], live: LiveStreams
       text: streamed !== "" ? streamed : message.text,
       streaming: streams.length > 0,
       streams,
+      textComplete: streamed !== "" || message.textParts === undefined,
     });
   }
   return merged.sort((a, b) => a.order - b.order || (a.itemId < b.itemId ? -1 : a.itemId > b.itemId ? 1 : 0));

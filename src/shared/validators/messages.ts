@@ -52,8 +52,9 @@ export const vMessage = v.object({
   role: v.optional(vMessageRole),
   /**
    * What a UI shows as the item's text, when the item has one. When the text
-   * is longer than `MAX_INLINE_CHARS`, this is its head and `textParts` is set:
-   * fetch the whole text with `messages.getText`.
+   * is longer than `MAX_MESSAGE_INLINE_CHARS` (8 Ki UTF-16 code units), this
+   * is its head and `textParts` is set: fetch the whole text with
+   * `messages.getText` (the hooks' `useMessages({ fullText })` or `useMessageText`).
    */
   text: v.optional(v.string()),
   /** Number of stored parts of a long text; absent when `text` is whole. */
