@@ -16,6 +16,9 @@ export default defineConfig({
           environment: "edge-runtime",
           include: ["convex/**/*.test.ts", "src/host/**/*.test.ts", "src/shared/**/*.test.ts", "src/react/**/*.test.ts", "example/convex/**/*.test.ts"],
           server: { deps: { inline: ["convex-test"] } },
+          // A busy 2-core CI machine runs convex-test several times slower than a
+          // quiet one; heavy tests set HEAVY_TEST_TIMEOUT_MS (test/support/component.ts).
+          testTimeout: 30_000,
         },
       },
       {

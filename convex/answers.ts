@@ -77,7 +77,7 @@ export const answer = mutation({
     if (json.length > MAX_ANSWER_JSON_CHARS) {
       throw codexError("INVALID_ARGUMENT", `An answer is at most ${MAX_ANSWER_JSON_CHARS} characters of JSON; got ${json.length}.`);
     }
-    const { device, sessionId } = await sessionDevice(ctx, request.sessionId, `Thread ${args.threadId}`);
+    const { device, sessionId } = await sessionDevice(ctx, args.userId, request.sessionId, `Thread ${args.threadId}`);
     const receipt = await enqueue(ctx, {
       userId: args.userId,
       idempotencyKey: args.idempotencyKey,

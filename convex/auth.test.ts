@@ -56,16 +56,14 @@ describe("auth-bound access", () => {
     expect(await bob.query(api.codex.getThread, { threadId: "th-a" })).toBeNull();
     expect((await bob.query(api.codex.listThreads, { paginationOpts: page })).page).toEqual([]);
     expect(await bob.query(api.codex.listSessions, {})).toEqual([]);
-    // Bob's bridge can neither use Alice's session nor write into her thread from his own.
-    await expectCode(bob.mutation(api.codex.ensureSession, { sessionId: "s-1" }), "SESSION_MISMATCH");
-    await expectCode(bob.mutation(api.codex.ingestSafe, { sessionId: "s-1", events: toEvents([threadStarted("th-b")]) }), "SESSION_MISMATCH");
-    await bob.mutation(api.codex.ensureSession, { sessionId: "s-bob" });
-    await expectCode(
-      bob.mutation(api.codex.ingestSafe, { sessionId: "s-bob", events: toEvents([agentDelta("th-a", "tu-1", "it-1", "injected")]) }),
-      "SESSION_MISMATCH",
-    );
+    // Bob's bridge naming Alice's session and thread ids gets a session and a thread of his own.
+    expect(await bob.mutation(api.codex.ensureSession, { sessionId: "s-1" })).toMatchObject({ ackedSeq: 0, created: true });
+    await bob.mutation(api.codex.ingestSafe, { sessionId: "s-1", events: toEvents([agentDelta("th-a", "tu-1", "it-1", "injected")]) });
+    expect((await bob.query(api.codex.getMessageText, { threadId: "th-a", itemId: "it-1" }))?.text).toBeUndefined();
     // Nothing of Alice's changed.
     const alice = t.withIdentity(ALICE);
+    const hers = await alice.query(api.codex.listMessages, { threadId: "th-a", paginationOpts: page, streamArgs: { kind: "deltas", cursors: [{ streamId, cursor: 0 }] } });
+    expect(hers.streams?.kind === "deltas" ? hers.streams.deltas.map((d) => d.text) : []).toEqual(["secret"]);
     expect((await alice.query(api.codex.listCheckpoints, { deviceId: "d", threadId: "th-a" }))[0]?.cursor).toBe(1);
     expect(await alice.query(api.codex.listSessions, {})).toEqual([expect.objectContaining({ sessionId: "s-1", ackedSeq: 4 })]);
   });

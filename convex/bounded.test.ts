@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { api } from "../example/convex/_generated/api.js";
 import { initConvexTest } from "../test/convexTest.js";
-import { dumpTables, ingestLines, largestDocument } from "../test/support/component.js";
+import { dumpTables, HEAVY_TEST_TIMEOUT_MS, ingestLines, largestDocument } from "../test/support/component.js";
 import { notification, threadStarted, turnCompleted, turnStarted } from "../test/support/events.js";
 import { testHost } from "../test/support/testHost.js";
 
@@ -53,5 +53,5 @@ describe("bounded documents", () => {
     expect(request?.params).toBe("");
     const events = (await dumpTables(t)).events;
     expect(events).toEqual([expect.objectContaining({ method: "some/future/notification", line: "", lineParts: expect.any(Number) })]);
-  });
+  }, HEAVY_TEST_TIMEOUT_MS);
 });

@@ -39,13 +39,13 @@ export const save = mutation({
     if (args.cursors.length > MAX_STREAM_CURSORS) {
       throw codexError("INVALID_ARGUMENT", `Save at most ${MAX_STREAM_CURSORS} cursors per call; got ${args.cursors.length}.`);
     }
-    await ownedThread(ctx, args.userId, args.threadId);
+    const thread = await ownedThread(ctx, args.userId, args.threadId);
     const now = Date.now();
     let saved = 0;
     for (const { streamId, cursor } of args.cursors) {
       const id = ctx.db.normalizeId("streams", streamId);
       const stream = id && (await ctx.db.get("streams", id));
-      if (!stream || stream.threadId !== args.threadId) continue;
+      if (!stream || stream.threadRef !== thread._id) continue;
       if (!Number.isInteger(cursor) || cursor < 0 || cursor > stream.nextCursor) {
         throw codexError("INVALID_ARGUMENT", `Cursor ${cursor} of stream ${streamId} must be an integer from 0 to ${stream.nextCursor}.`);
       }

@@ -6,7 +6,9 @@
  *   answered `rebased`. Run `DELTA_GRACE_MS` after a stream finishes, or at
  *   once when a live stream holds too many deltas.
  * - `expireStream` deletes a finished stream `STREAM_RETENTION_MS` later, with
- *   its base text and every device's checkpoint of it (readers then get `stale`).
+ *   its base text and every device's checkpoint of it (readers then get `stale`),
+ *   unless it is `durable` (a command output that differs from what codex
+ *   reported: kept for good, see lib/commandOutput.ts).
  * - `markReverted` flags the turns and messages a `thread/revert` removed.
  */
 import { v } from "convex/values";
@@ -19,8 +21,10 @@ import {
   FOLD_INLINE_MAX_DELTAS,
   STREAM_RETENTION_MS,
 } from "../src/shared/limits.js";
+import type { Doc } from "./_generated/dataModel.js";
+import { COMMAND_OUTPUT, outputMark, recheckOutput } from "./lib/commandOutput.js";
 import { deltaText, foldMessageText } from "./lib/fold.js";
-import { appendParts, deleteParts } from "./lib/parts.js";
+import { appendParts, deleteParts, readParts } from "./lib/parts.js";
 
 /**
  * Folds up to `COMPACT_BATCH_DELTAS` deltas (about `COMPACT_BATCH_CHARS` of
@@ -53,12 +57,31 @@ export const compactStream = internalMutation({
       cursor = delta.end;
     }
     const folded = pieces.length;
-    const baseParts = await appendParts(ctx, stream._id, "base", stream.baseParts ?? 0, pieces.join(""));
+    const message = () =>
+      ctx.db
+        .query("messages")
+        .withIndex("by_threadRef_turnId_itemId", (q) =>
+          q.eq("threadRef", stream.threadRef).eq("turnId", stream.turnId).eq("itemId", stream.itemId),
+        )
+        .unique();
+    // A finished command output whose size equals what codex reported is the
+    // message text already: its deltas are dropped without a second copy.
+    let baseParts = stream.baseParts ?? 0;
+    let baseInMessage = stream.baseInMessage === true || (stream.state === "finished" && baseParts === 0 && stream.reportedBytes !== undefined && outputMark(stream) === undefined);
+    if (baseInMessage && outputMark(stream) !== undefined) {
+      // Late deltas made them differ: the base becomes a copy of its own, starting with the message text.
+      const owner = await message();
+      const text = owner === null ? "" : owner.textParts === undefined ? (owner.text ?? "") : await readParts(ctx, owner._id, "text");
+      baseParts = await appendParts(ctx, stream._id, "base", 0, text);
+      baseInMessage = false;
+    }
+    if (!baseInMessage) baseParts = await appendParts(ctx, stream._id, "base", baseParts, pieces.join(""));
     const more = folded < deltas.length || deltas.length === COMPACT_BATCH_DELTAS;
-    const patch = {
+    const patch: Partial<Doc<"streams">> = {
       compactedCursor: cursor,
       baseLength: (stream.baseLength ?? 0) + chars,
       baseParts,
+      baseInMessage: baseInMessage ? true : undefined,
       deltaCount: Math.max(0, (stream.deltaCount ?? 0) - folded),
       compactScheduled: more,
       expireScheduled: stream.expireScheduled,
@@ -66,12 +89,10 @@ export const compactStream = internalMutation({
     if (more) {
       await ctx.scheduler.runAfter(0, internal.cleanup.compactStream, args);
     } else if (stream.state === "finished") {
-      const message = await ctx.db
-        .query("messages")
-        .withIndex("by_threadId_itemId", (q) => q.eq("threadId", stream.threadId).eq("itemId", stream.itemId))
-        .unique();
-      if (message) await foldMessageText(ctx, message, FOLD_INLINE_MAX_DELTAS);
-      if (stream.expireScheduled !== true) {
+      const owner = await message();
+      if (owner) await foldMessageText(ctx, owner, FOLD_INLINE_MAX_DELTAS);
+      if (stream.kind === COMMAND_OUTPUT.kind) Object.assign(patch, await recheckOutput(ctx, { ...stream, ...patch }, owner));
+      if (stream.expireScheduled !== true && patch.durable !== true && stream.durable !== true) {
         const expireAt = (stream.finishedAt ?? Date.now()) + STREAM_RETENTION_MS;
         await ctx.scheduler.runAfter(Math.max(0, expireAt - Date.now()), internal.cleanup.expireStream, args);
         patch.expireScheduled = true;
@@ -95,7 +116,8 @@ export const expireStream = internalMutation({
   handler: async (ctx, args) => {
     const stream = await ctx.db.get("streams", args.streamId);
     if (stream === null) return null;
-    if (stream.state === "streaming") {
+    if (stream.state === "streaming" || stream.durable === true) {
+      // Streaming again, or kept for good (its text differs from the message's, see lib/commandOutput.ts).
       await ctx.db.patch("streams", stream._id, { expireScheduled: false });
       return null;
     }
@@ -129,12 +151,12 @@ export const expireStream = internalMutation({
  * Flags as `reverted` up to `CLEANUP_BATCH_DOCS` turns (orders in
  * [fromTurnOrder, toTurnOrder)) and then messages (orders in [fromItemOrder,
  * toItemOrder)) of a thread; reschedules itself with the rest.
- * @param threadId - The Codex thread id.
+ * @param threadRef - The thread document's id.
  * @returns null.
  */
 export const markReverted = internalMutation({
   args: {
-    threadId: v.string(),
+    threadRef: v.id("threads"),
     fromTurnOrder: v.number(),
     toTurnOrder: v.number(),
     fromItemOrder: v.number(),
@@ -145,8 +167,8 @@ export const markReverted = internalMutation({
     if (args.fromTurnOrder < args.toTurnOrder) {
       const turns = await ctx.db
         .query("turns")
-        .withIndex("by_threadId_order", (q) =>
-          q.eq("threadId", args.threadId).gte("order", args.fromTurnOrder).lt("order", args.toTurnOrder),
+        .withIndex("by_threadRef_order", (q) =>
+          q.eq("threadRef", args.threadRef).gte("order", args.fromTurnOrder).lt("order", args.toTurnOrder),
         )
         .take(CLEANUP_BATCH_DOCS);
       for (const turn of turns) await ctx.db.patch("turns", turn._id, { reverted: true });
@@ -158,8 +180,8 @@ export const markReverted = internalMutation({
     if (args.fromItemOrder >= args.toItemOrder) return null;
     const messages = await ctx.db
       .query("messages")
-      .withIndex("by_threadId_order", (q) =>
-        q.eq("threadId", args.threadId).gte("order", args.fromItemOrder).lt("order", args.toItemOrder),
+      .withIndex("by_threadRef_order", (q) =>
+        q.eq("threadRef", args.threadRef).gte("order", args.fromItemOrder).lt("order", args.toItemOrder),
       )
       .take(CLEANUP_BATCH_DOCS);
     for (const message of messages) await ctx.db.patch("messages", message._id, { reverted: true });

@@ -143,7 +143,7 @@ export const attachSession = mutation({
     const device = await deviceBySecret(ctx, args.deviceSecret);
     const session = await ctx.db
       .query("sessions")
-      .withIndex("by_sessionId", (q) => q.eq("sessionId", args.sessionId))
+      .withIndex("by_userId_sessionId", (q) => q.eq("userId", device.userId).eq("sessionId", args.sessionId))
       .unique();
     if (session === null) throw codexError("SESSION_NOT_FOUND", `Session ${args.sessionId} is unknown; call ensureSession first.`);
     if (session.userId !== device.userId || (session.deviceId !== undefined && session.deviceId !== device._id)) {

@@ -1,17 +1,16 @@
-import { paginator } from "convex-helpers/server/pagination";
 import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel.js";
 import { query } from "./_generated/server.js";
-import schema from "./schema.js";
-import { codexError } from "../src/shared/errors.js";
-import { MAX_PAGE_SIZE } from "../src/shared/limits.js";
-import { type LoggedEvent, vLoggedEvent } from "../src/shared/validators.js";
+import { type LoggedEvent, vLoggedEvent, vPageFields } from "../src/shared/validators.js";
+import { pageInPrefix } from "./lib/pagination.js";
 import { ownedThread } from "./threads.js";
 
 /** An event document as `LoggedEvent`. */
 function toLoggedEvent(doc: Doc<"events">): LoggedEvent {
-  return { ...doc };
+  const { sessionRef, threadRef, ...event } = doc;
+  void sessionRef; void threadRef;
+  return event;
 }
 
 /**
@@ -22,22 +21,19 @@ function toLoggedEvent(doc: Doc<"events">): LoggedEvent {
  * @param threadId - The Codex thread id.
  * @param paginationOpts - `{ numItems (1..200), cursor, endCursor? }`.
  * @returns `{ page, isDone, continueCursor }` (a long `line` is "" with `lineParts` set).
- * @throws ConvexError THREAD_NOT_FOUND; INVALID_ARGUMENT when `numItems` is out of range.
+ * @throws ConvexError THREAD_NOT_FOUND; INVALID_ARGUMENT when `numItems` is out
+ *   of range or a cursor is not one this query returned.
  */
 export const list = query({
   args: { userId: v.string(), threadId: v.string(), paginationOpts: paginationOptsValidator },
-  returns: v.object({ page: v.array(vLoggedEvent), isDone: v.boolean(), continueCursor: v.string() }),
+  returns: v.object({ page: v.array(vLoggedEvent), ...vPageFields }),
   handler: async (ctx, args) => {
-    const { numItems } = args.paginationOpts;
-    if (!Number.isInteger(numItems) || numItems < 1 || numItems > MAX_PAGE_SIZE) {
-      throw codexError("INVALID_ARGUMENT", `numItems must be an integer from 1 to ${MAX_PAGE_SIZE}; got ${numItems}.`);
-    }
-    await ownedThread(ctx, args.userId, args.threadId);
-    const result = await paginator(ctx.db, schema)
-      .query("events")
-      .withIndex("by_threadId", (q) => q.eq("threadId", args.threadId))
-      .order("desc")
-      .paginate(args.paginationOpts);
-    return { page: result.page.map(toLoggedEvent), isDone: result.isDone, continueCursor: result.continueCursor };
+    const thread = await ownedThread(ctx, args.userId, args.threadId);
+    const result = await pageInPrefix(
+      ctx,
+      { table: "events", index: "by_threadRef", prefix: [["threadRef", thread._id]], order: "desc" },
+      args.paginationOpts,
+    );
+    return { ...result, page: result.page.map(toLoggedEvent) };
   },
 });

@@ -1,7 +1,7 @@
 import { v } from "convex/values";
 import { mutation } from "./_generated/server.js";
 import { codexError } from "../src/shared/errors.js";
-import { MAX_BATCH_BYTES, MAX_EVENT_BYTES, MAX_EVENTS_PER_BATCH } from "../src/shared/limits.js";
+import { MAX_BATCH_BYTES, MAX_COALESCED_SEQS, MAX_EVENT_BYTES, MAX_EVENTS_PER_BATCH } from "../src/shared/limits.js";
 import { type CodexEvent, vCodexEvent, vIngestResult } from "../src/shared/validators.js";
 import { applyEvent } from "./lib/apply.js";
 import { touchSession } from "./lib/sessionWatch.js";
@@ -26,6 +26,12 @@ function checkBatch(events: CodexEvent[]): void {
       throw codexError(
         "INVALID_BATCH",
         `Event seq must be a positive integer and seqEnd ≥ seq; got seq=${event.seq}, seqEnd=${event.seqEnd}.`,
+      );
+    }
+    if (end - event.seq >= MAX_COALESCED_SEQS) {
+      throw codexError(
+        "INVALID_BATCH",
+        `Event ${event.seq} stands for ${end - event.seq + 1} seqs (seqEnd ${end}); one event covers at most ${MAX_COALESCED_SEQS}. The bridge never coalesces more: resend the events uncoalesced.`,
       );
     }
     if (event.seq <= previousEnd) {
@@ -65,8 +71,10 @@ function checkBatch(events: CodexEvent[]): void {
  * @param sessionId - A session created by `ensureSession`.
  * @param events - Up to `MAX_EVENTS_PER_BATCH` events, ascending by seq.
  * @returns `{ ackedSeq, applied, duplicates, gap }`.
- * @throws ConvexError SESSION_NOT_FOUND (call ensureSession first), SESSION_MISMATCH,
- *   INVALID_BATCH, PAYLOAD_TOO_LARGE.
+ * Sessions and threads are keyed per user, so no other user's data is ever
+ * read or written, whatever ids the batch names.
+ * @throws ConvexError SESSION_NOT_FOUND (call ensureSession first), INVALID_BATCH,
+ *   PAYLOAD_TOO_LARGE.
  */
 export const ingestSafe = mutation({
   args: { userId: v.string(), sessionId: v.string(), events: v.array(vCodexEvent) },
@@ -75,13 +83,10 @@ export const ingestSafe = mutation({
     checkBatch(args.events);
     const session = await ctx.db
       .query("sessions")
-      .withIndex("by_sessionId", (q) => q.eq("sessionId", args.sessionId))
+      .withIndex("by_userId_sessionId", (q) => q.eq("userId", args.userId).eq("sessionId", args.sessionId))
       .unique();
     if (session === null) {
-      throw codexError("SESSION_NOT_FOUND", `Session ${args.sessionId} is unknown; call ensureSession first.`);
-    }
-    if (session.userId !== args.userId) {
-      throw codexError("SESSION_MISMATCH", `Session ${args.sessionId} belongs to another user.`);
+      throw codexError("SESSION_NOT_FOUND", `Session ${args.sessionId} is unknown for this user; call ensureSession first.`);
     }
     const now = Date.now();
     const writer = new ThreadWriter(ctx, session, now);

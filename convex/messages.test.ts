@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { api } from "../example/convex/_generated/api.js";
 import { initConvexTest } from "../test/convexTest.js";
-import { largestDocument } from "../test/support/component.js";
+import { HEAVY_TEST_TIMEOUT_MS, largestDocument } from "../test/support/component.js";
 import { agentDelta, agentItem, agentMessageLines, notification, threadStarted, toEvents, turnStarted } from "../test/support/events.js";
 import type { MessageDoc, StreamDelta } from "../src/shared/validators.js";
 
@@ -47,7 +47,7 @@ describe("messages.list", () => {
       expect(new Set(seen.map((m) => m.itemId)).size).toBe(250);
       expect(seen.find((m) => m.order === 17)?.text).toBe("message 17");
     }
-  });
+  }, HEAVY_TEST_TIMEOUT_MS);
 
   test("live deltas: the stream list and deltas from any cursor rebuild the text", async () => {
     const t = initConvexTest();
@@ -93,7 +93,7 @@ describe("messages.list", () => {
     expect(after.streams).toEqual({ kind: "list", streams: [] });
     // Finished streams still answer from a cursor until cleanup removes them.
     expect((await deltasFrom(0)).map((d) => d.text).join("")).toBe(chunks.join(""));
-  });
+  }, HEAVY_TEST_TIMEOUT_MS);
 
   test("a coalesced delta advances the cursor by the seqs it covers", async () => {
     const t = initConvexTest();
@@ -128,7 +128,7 @@ describe("messages.list", () => {
     expect(full?.text).toBe(output);
     expect(JSON.parse(full!.item)).toEqual(item);
     expect((await largestDocument(t)).bytes).toBeLessThan(1024 * 1024);
-  });
+  }, HEAVY_TEST_TIMEOUT_MS);
 
   test("another user can neither list nor read a thread, and guests are refused", async () => {
     const t = initConvexTest();

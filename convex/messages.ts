@@ -1,15 +1,46 @@
-import { paginator } from "convex-helpers/server/pagination";
 import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel.js";
-import { query } from "./_generated/server.js";
-import schema from "./schema.js";
-import { codexError } from "../src/shared/errors.js";
-import { MAX_PAGE_SIZE } from "../src/shared/limits.js";
-import { type StreamsResult, vMessagesPage, vMessageText, vStreamArgs } from "../src/shared/validators.js";
+import { query, type QueryCtx } from "./_generated/server.js";
+import { LIVE_COMPACT_THRESHOLD_DELTAS } from "../src/shared/limits.js";
+import { COMMAND_OUTPUT } from "./lib/commandOutput.js";
+import { deltaText } from "./lib/fold.js";
+import { type MessageDoc, type StreamsResult, vMessagesPage, vMessageText, vStreamArgs } from "../src/shared/validators.js";
+import { pageInPrefix } from "./lib/pagination.js";
 import { readParts } from "./lib/parts.js";
 import { answerDeltas, liveStreams } from "./lib/streams.js";
 import { ownedThread } from "./threads.js";
+
+/** The whole streamed output of a command message (its commandOutput stream), or undefined when too many deltas are not compacted yet. */
+async function streamedOutputOf(ctx: QueryCtx, message: Doc<"messages">): Promise<string | undefined> {
+  const stream = await ctx.db
+    .query("streams")
+    .withIndex("by_threadRef_turnId_itemId_kind_part", (q) =>
+      q
+        .eq("threadRef", message.threadRef)
+        .eq("turnId", message.turnId)
+        .eq("itemId", message.itemId)
+        .eq("kind", COMMAND_OUTPUT.kind)
+        .eq("part", COMMAND_OUTPUT.part),
+    )
+    .unique();
+  if (stream === null) return undefined;
+  const deltas = await ctx.db
+    .query("deltas")
+    .withIndex("by_streamId_start", (q) => q.eq("streamId", stream._id).gte("start", stream.compactedCursor ?? 0))
+    .take(LIVE_COMPACT_THRESHOLD_DELTAS + 1);
+  if (deltas.length > LIVE_COMPACT_THRESHOLD_DELTAS) return undefined;
+  const pieces = [(stream.baseParts ?? 0) > 0 ? await readParts(ctx, stream._id, "base") : ""];
+  for (const delta of deltas) pieces.push(await deltaText(ctx, delta));
+  return pieces.join("");
+}
+
+/** A message document as queries return it (without the thread reference). */
+function toMessageDoc(doc: Doc<"messages">): MessageDoc {
+  const { threadRef, ...message } = doc;
+  void threadRef;
+  return message;
+}
 
 /**
  * A page of a thread's messages (Codex items) and, when asked, its live streams.
@@ -33,7 +64,8 @@ import { ownedThread } from "./threads.js";
  * @param exposeRawReasoning - Set by the host: include raw reasoning streams.
  * @returns `{ page, isDone, continueCursor, streams? }`.
  * @throws ConvexError THREAD_NOT_FOUND when the thread is unknown or not the
- *   user's; INVALID_ARGUMENT when `numItems` or the cursor count is out of range.
+ *   user's; INVALID_ARGUMENT when `numItems` or the cursor count is out of
+ *   range, or a pagination cursor is not one this query returned (see lib/pagination.ts).
  */
 export const list = query({
   args: {
@@ -47,29 +79,24 @@ export const list = query({
   returns: vMessagesPage,
   handler: async (ctx, args) => {
     const thread = await ownedThread(ctx, args.userId, args.threadId);
-    const { numItems } = args.paginationOpts;
-    if (!Number.isInteger(numItems) || numItems < 0 || numItems > MAX_PAGE_SIZE) {
-      throw codexError("INVALID_ARGUMENT", `numItems must be an integer from 0 to ${MAX_PAGE_SIZE}; got ${numItems}.`);
-    }
-    const result =
-      numItems === 0
-        ? { page: [] as Doc<"messages">[], isDone: false, continueCursor: args.paginationOpts.cursor ?? "" }
-        : await paginator(ctx.db, schema)
-            .query("messages")
-            .withIndex("by_threadId_order", (q) => q.eq("threadId", thread.threadId))
-            .order(args.order ?? "desc")
-            .paginate(args.paginationOpts);
+    const result = await pageInPrefix(
+      ctx,
+      { table: "messages", index: "by_threadRef_order", prefix: [["threadRef", thread._id]], order: args.order ?? "desc" },
+      args.paginationOpts,
+      0,
+    );
     const raw = args.exposeRawReasoning === true;
     let streams: StreamsResult | undefined;
-    if (args.streamArgs?.kind === "list") streams = await liveStreams(ctx, thread.threadId, raw);
+    if (args.streamArgs?.kind === "list") streams = await liveStreams(ctx, thread._id, raw);
     else if (args.streamArgs?.kind === "deltas") {
-      streams = await answerDeltas(ctx, thread.threadId, args.streamArgs.cursors, raw);
+      streams = await answerDeltas(ctx, thread._id, args.streamArgs.cursors, raw);
     }
     return {
-      page: result.page,
+      page: result.page.map(toMessageDoc),
       isDone: result.isDone,
       continueCursor: result.continueCursor,
-      ...("splitCursor" in result ? { splitCursor: result.splitCursor, pageStatus: result.pageStatus } : {}),
+      ...(result.splitCursor !== undefined ? { splitCursor: result.splitCursor } : {}),
+      ...(result.pageStatus !== undefined ? { pageStatus: result.pageStatus } : {}),
       ...(streams ? { streams } : {}),
     };
   },
@@ -83,23 +110,51 @@ export const list = query({
  * @param userId - Owner, as the host app derived it from auth.
  * @param threadId - The Codex thread id.
  * @param itemId - The Codex item id.
+ * @param turnId - The Codex turn id of the message (its `turnId`); without
+ *   it, the newest message of that item id (ids repeat only in a turn rerun
+ *   whose model reused one).
  * @param exposeRawReasoning - Set by the host: include raw reasoning content.
- * @returns `{ text, item, reasoningContent? }` (text undefined when the item
- *   has none), or null when the thread has no such item.
+ * @returns `{ text, item, reasoningContent?, streamedOutput? }` (text
+ *   undefined when the item has none; `streamedOutput` for a command marked
+ *   `outputIncomplete`: the output as streamed, whole, absent while more than
+ *   `LIVE_COMPACT_THRESHOLD_DELTAS` of its deltas await compaction), or null
+ *   when the thread has no such item.
  * @throws ConvexError THREAD_NOT_FOUND when the thread is unknown or not the user's.
  */
 export const getText = query({
-  args: { userId: v.string(), threadId: v.string(), itemId: v.string(), exposeRawReasoning: v.optional(v.boolean()) },
+  args: {
+    userId: v.string(),
+    threadId: v.string(),
+    itemId: v.string(),
+    turnId: v.optional(v.string()),
+    exposeRawReasoning: v.optional(v.boolean()),
+  },
   returns: v.union(v.null(), vMessageText),
   handler: async (ctx, args) => {
-    await ownedThread(ctx, args.userId, args.threadId);
-    const message = await ctx.db
-      .query("messages")
-      .withIndex("by_threadId_itemId", (q) => q.eq("threadId", args.threadId).eq("itemId", args.itemId))
-      .unique();
+    const thread = await ownedThread(ctx, args.userId, args.threadId);
+    const { turnId } = args;
+    const message =
+      turnId === undefined
+        ? await ctx.db
+            .query("messages")
+            .withIndex("by_threadRef_itemId", (q) => q.eq("threadRef", thread._id).eq("itemId", args.itemId))
+            .order("desc")
+            .first()
+        : await ctx.db
+            .query("messages")
+            .withIndex("by_threadRef_turnId_itemId", (q) =>
+              q.eq("threadRef", thread._id).eq("turnId", turnId).eq("itemId", args.itemId),
+            )
+            .unique();
     if (!message) return null;
     const text = message.textParts === undefined ? message.text : await readParts(ctx, message._id, "text");
-    const item = message.itemParts === undefined ? message.item : await readParts(ctx, message._id, "item");
+    let item = message.itemParts === undefined ? message.item : await readParts(ctx, message._id, "item");
+    // A command's output is stored once, as the text: put it back into the raw item.
+    if (message.itemOmitsText === true) item = JSON.stringify({ ...(JSON.parse(item) as object), aggregatedOutput: text ?? null });
+    if (message.outputIncomplete !== undefined) {
+      const streamedOutput = await streamedOutputOf(ctx, message);
+      if (streamedOutput !== undefined) return { text, item, streamedOutput };
+    }
     if (args.exposeRawReasoning !== true || message.reasoningContentLength === undefined) return { text, item };
     const reasoningContent = JSON.parse(await readParts(ctx, message._id, "reasoningContent")) as string[];
     return { text, item: JSON.stringify({ ...(JSON.parse(item) as object), content: reasoningContent }), reasoningContent };

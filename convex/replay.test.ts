@@ -11,7 +11,7 @@ import textTurn from "../test/fixtures/transcripts/text-turn.jsonl?raw";
 import toolsTurn from "../test/fixtures/transcripts/tools-turn.jsonl?raw";
 import { api } from "../example/convex/_generated/api.js";
 import { initConvexTest, type TestConvexApp } from "../test/convexTest.js";
-import { dumpTables, ingestEvents, largestDocument, transcriptEvents } from "../test/support/component.js";
+import { dumpTables, HEAVY_TEST_TIMEOUT_MS, ingestEvents, largestDocument, transcriptEvents } from "../test/support/component.js";
 
 const BATCH = 7;
 
@@ -51,7 +51,7 @@ describe("replaying recorded codex 0.169 transcripts", () => {
       status: "idle",
     });
     await expectIdempotent(t, events);
-  });
+  }, HEAVY_TEST_TIMEOUT_MS);
 
   test("tools turn: reasoning (raw content hidden), a command with output, a file change, the turn's diff", async () => {
     const { t, events, messages, turns, alice, threadId } = await replay(toolsTurn);
@@ -86,7 +86,7 @@ describe("replaying recorded codex 0.169 transcripts", () => {
     expect(turns[0]!.diff).toContain("diff --git a/notes.txt b/notes.txt");
     expect(await alice.query(api.codex.getTurnDiff, { threadId, turnId: turns[0]!.turnId })).toBe(turns[0]!.diff);
     await expectIdempotent(t, events);
-  });
+  }, HEAVY_TEST_TIMEOUT_MS);
 
   test("interrupt turn: the turn is interrupted and its unfinished agent message keeps the streamed text", async () => {
     const { t, events, messages, turns } = await replay(interruptTurn);
@@ -97,7 +97,7 @@ describe("replaying recorded codex 0.169 transcripts", () => {
     ]);
     expect(messages[1]!.completedAt).toBeUndefined();
     await expectIdempotent(t, events);
-  });
+  }, HEAVY_TEST_TIMEOUT_MS);
 
   test("approval turn: both server requests are recorded and resolved", async () => {
     const { t, events, messages, alice, threadId } = await replay(approvalTurn);
@@ -115,7 +115,7 @@ describe("replaying recorded codex 0.169 transcripts", () => {
     ]);
     expect(resolved[1]).toMatchObject({ command: "/bin/bash -lc 'touch approved.txt && echo approved'", reason: "Allow this scripted command?" });
     await expectIdempotent(t, events);
-  });
+  }, HEAVY_TEST_TIMEOUT_MS);
 
   test("scheduled cleanup folds and expires every stream; the durable messages stay", async () => {
     vi.useFakeTimers();
@@ -126,5 +126,5 @@ describe("replaying recorded codex 0.169 transcripts", () => {
     expect(tables.streams).toEqual([]);
     const after = await alice.query(api.codex.listMessages, { threadId, order: "asc", paginationOpts: { numItems: 50, cursor: null } });
     expect(after.page.map((m) => [m.status, m.text])).toEqual(messages.map((m) => [m.status, m.text]));
-  });
+  }, HEAVY_TEST_TIMEOUT_MS);
 });

@@ -37,11 +37,13 @@ export default defineSchema({
     /** The paired device whose secret opened the session (absent for user-JWT bridges). */
     deviceId: v.optional(v.id("devices")),
   })
-    .index("by_sessionId", ["sessionId"])
+    .index("by_userId_sessionId", ["userId", "sessionId"])
     .index("by_userId_lastSeenAt", ["userId", "lastSeenAt"]),
 
   // Written by ingest (thread notifications and the first event naming a
-  // thread); read by every query to check ownership.
+  // thread); read by every query to check ownership. Keyed by (userId,
+  // threadId): users never share a thread, even under the same codex thread
+  // id, and every child row below points at its thread document (`threadRef`).
   threads: defineTable({
     ...vThreadFields,
     /** A `thread/revert` the bridge sent, until codex's `thread/reverted` applies it. */
@@ -53,32 +55,37 @@ export default defineSchema({
     /** Order the next new turn of this thread gets. */
     nextTurnOrder: v.number(),
   })
-    .index("by_threadId", ["threadId"])
+    .index("by_userId_threadId", ["userId", "threadId"])
     .index("by_userId_updatedAt", ["userId", "updatedAt"]),
 
   // Written by ingest (turn notifications, the first event naming a turn),
   // the turn watchdog and the revert job; read by turns.list and turns.getDiff.
   turns: defineTable({
     ...vTurnFields,
+    threadRef: v.id("threads"),
     /** Order of the turn's first message, so a revert knows where its items begin. */
     firstItemOrder: v.optional(v.number()),
   })
-    .index("by_threadId_turnId", ["threadId", "turnId"])
-    .index("by_threadId_order", ["threadId", "order"]),
+    .index("by_threadRef_turnId", ["threadRef", "turnId"])
+    .index("by_threadRef_order", ["threadRef", "order"]),
 
-  // One per Codex item. Written by ingest on item/started, item/completed,
+  // One per Codex item of a turn, keyed by (thread, turn, item): a rerun turn
+  // whose model reuses an item id gets a message of its own. Written by ingest on item/started, item/completed,
   // item notifications and the first delta of an item, by turn ends
   // (unfinished items) and by compaction (their folded text); read by
   // messages.list and messages.getText.
-  messages: defineTable(vMessage)
-    .index("by_threadId_itemId", ["threadId", "itemId"])
-    .index("by_threadId_order", ["threadId", "order"])
-    .index("by_threadId_turnId_status", ["threadId", "turnId", "status"]),
+  messages: defineTable({ ...vMessage.fields, threadRef: v.id("threads") })
+    .index("by_threadRef_turnId_itemId", ["threadRef", "turnId", "itemId"])
+    .index("by_threadRef_itemId", ["threadRef", "itemId"])
+    .index("by_threadRef_order", ["threadRef", "order"])
+    .index("by_threadRef_turnId_status", ["threadRef", "turnId", "status"]),
 
-  // One per streaming text of an item. Written by ingest on each delta and on
+  // One per streaming text of an item of a turn, keyed by (thread, turn, item,
+  // kind, part); never reopened once finished. Written by ingest on each delta and on
   // item/turn ends, by compaction and expiry; read by messages.list streamArgs.
   streams: defineTable({
     threadId: v.string(),
+    threadRef: v.id("threads"),
     turnId: v.string(),
     itemId: v.string(),
     kind: vStreamKind,
@@ -93,11 +100,23 @@ export default defineSchema({
     baseParts: v.optional(v.number()),
     /** Deltas currently stored. */
     deltaCount: v.optional(v.number()),
+    /** UTF-8 bytes of every delta received (the whole streamed text). */
+    textBytes: v.optional(v.number()),
+    /** commandOutput: UTF-8 bytes of the item's `aggregatedOutput`, set on item/completed. */
+    reportedBytes: v.optional(v.number()),
+    /**
+     * The streamed text equals the message text (same size as reported), so
+     * compaction stored no base of its own: rebased readers read the message
+     * text (one copy of a big output, not two).
+     */
+    baseInMessage: v.optional(v.boolean()),
+    /** Kept for good: its text differs from what codex reported (`outputIncomplete`); never expired. */
+    durable: v.optional(v.boolean()),
     compactScheduled: v.optional(v.boolean()),
     expireScheduled: v.optional(v.boolean()),
   })
-    .index("by_threadId_itemId_kind_part", ["threadId", "itemId", "kind", "part"])
-    .index("by_threadId_state", ["threadId", "state"]),
+    .index("by_threadRef_turnId_itemId_kind_part", ["threadRef", "turnId", "itemId", "kind", "part"])
+    .index("by_threadRef_state", ["threadRef", "state"]),
 
   // Written by ingest, one per delta event (or coalesced run); read by
   // messages.list streamArgs "deltas" from a cursor on; deleted by compaction.
@@ -125,9 +144,13 @@ export default defineSchema({
   // responses, bridge records, malformed lines), so none is dropped; bounded
   // per thread and per session (oldest trimmed). Written by ingest; read by
   // events.list.
-  events: defineTable(vLoggedEventFields)
-    .index("by_threadId", ["threadId"])
-    .index("by_sessionId_threadId", ["sessionId", "threadId"]),
+  events: defineTable({
+    ...vLoggedEventFields,
+    sessionRef: v.id("sessions"),
+    threadRef: v.optional(v.id("threads")),
+  })
+    .index("by_threadRef", ["threadRef"])
+    .index("by_sessionRef_threadRef", ["sessionRef", "threadRef"]),
 
   // Requests codex sent to the client (approvals, user input, tool calls).
   // Written by ingest (the request, the bridge's answer, serverRequest/resolved,
@@ -136,12 +159,14 @@ export default defineSchema({
     ...vServerRequestFields,
     sessionId: v.string(),
     userId: v.string(),
+    sessionRef: v.id("sessions"),
+    threadRef: v.optional(v.id("threads")),
     /** Set when `params` is long and kept in `parts` (field "params"). */
     paramsParts: v.optional(v.number()),
   })
-    .index("by_threadId_status", ["threadId", "status"])
-    .index("by_threadId_turnId_status", ["threadId", "turnId", "status"])
-    .index("by_sessionId_requestId", ["sessionId", "requestId"]),
+    .index("by_threadRef_status", ["threadRef", "status"])
+    .index("by_threadRef_turnId_status", ["threadRef", "turnId", "status"])
+    .index("by_sessionRef_requestId", ["sessionRef", "requestId"]),
 
   // A device's read position per stream. Written by checkpoints.save; read by
   // checkpoints.list; deleted with their stream by the expiry job.

@@ -8,8 +8,8 @@ import { ownedThread } from "./threads.js";
 
 /** A server request document as queries return it. */
 function toServerRequest(doc: Doc<"serverRequests">): ServerRequest {
-  const { sessionId, userId, paramsParts, ...request } = doc;
-  void sessionId; void userId; void paramsParts;
+  const { sessionId, userId, paramsParts, sessionRef, threadRef, ...request } = doc;
+  void sessionId; void userId; void paramsParts; void sessionRef; void threadRef;
   return request;
 }
 
@@ -36,10 +36,10 @@ export const list = query({
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SERVER_REQUESTS_LISTED) {
       throw codexError("INVALID_ARGUMENT", `limit must be an integer from 1 to ${MAX_SERVER_REQUESTS_LISTED}; got ${limit}.`);
     }
-    await ownedThread(ctx, args.userId, args.threadId);
+    const thread = await ownedThread(ctx, args.userId, args.threadId);
     const rows = await ctx.db
       .query("serverRequests")
-      .withIndex("by_threadId_status", (q) => q.eq("threadId", args.threadId).eq("status", args.status ?? "pending"))
+      .withIndex("by_threadRef_status", (q) => q.eq("threadRef", thread._id).eq("status", args.status ?? "pending"))
       .order("desc")
       .take(limit);
     return rows.map(toServerRequest);

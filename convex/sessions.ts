@@ -29,8 +29,10 @@ function checkTimeouts(timeouts: Timeouts | undefined): void {
  *   liveness, in milliseconds (`{turnIdleMs?, streamIdleMs?, sessionStaleMs?}`,
  *   each ≥ 1000); absent ones keep their value or take the defaults.
  * @returns `{ sessionId, ackedSeq, created }`: the bridge resumes pushing after `ackedSeq`.
- * @throws ConvexError SESSION_MISMATCH when the session belongs to another user;
- *   INVALID_ARGUMENT when the session id is empty or too long, or a timeout is out of range.
+ * Sessions are keyed by (user, session id): another user's session of the
+ * same id is a different session, never seen nor in the way.
+ * @throws ConvexError INVALID_ARGUMENT when the session id is empty or too
+ *   long, or a timeout is out of range.
  */
 export const ensureSession = mutation({
   args: {
@@ -52,15 +54,9 @@ export const ensureSession = mutation({
     const now = Date.now();
     const existing = await ctx.db
       .query("sessions")
-      .withIndex("by_sessionId", (q) => q.eq("sessionId", args.sessionId))
+      .withIndex("by_userId_sessionId", (q) => q.eq("userId", args.userId).eq("sessionId", args.sessionId))
       .unique();
     if (existing) {
-      if (existing.userId !== args.userId) {
-        throw codexError(
-          "SESSION_MISMATCH",
-          `Session ${args.sessionId} belongs to another user; start a new bridge session (new outbox) for this user.`,
-        );
-      }
       await touchSession(ctx, existing, now, {
         codexVersion: args.codexVersion ?? existing.codexVersion,
         hostname: args.hostname ?? existing.hostname,

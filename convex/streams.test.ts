@@ -8,7 +8,7 @@ import { api } from "../example/convex/_generated/api.js";
 import { DELTA_GRACE_MS, LIVE_COMPACT_THRESHOLD_DELTAS, STREAM_RETENTION_MS } from "../src/shared/limits.js";
 import type { StreamCursor, StreamInfo } from "../src/shared/validators.js";
 import { initConvexTest, type TestConvexApp } from "../test/convexTest.js";
-import { dumpTables, ingestLines, largestDocument } from "../test/support/component.js";
+import { dumpTables, HEAVY_TEST_TIMEOUT_MS, ingestLines, largestDocument } from "../test/support/component.js";
 import { agentDelta, agentItem, notification, threadStarted, turnCompleted, turnStarted } from "../test/support/events.js";
 import { testHost } from "../test/support/testHost.js";
 
@@ -101,7 +101,7 @@ describe("deltas answers", () => {
     expect(tables.streams).toEqual([]);
     expect(tables.checkpoints).toEqual([]);
     expect(tables.parts).toEqual([]);
-  });
+  }, HEAVY_TEST_TIMEOUT_MS);
 
   test("a live stream past the threshold is compacted while streaming; late readers are rebased and catch up", async () => {
     vi.useFakeTimers();
@@ -118,7 +118,7 @@ describe("deltas answers", () => {
     const text = (answer.answers[0]?.text ?? "") + answer.deltas.map((d) => d.text).join("");
     expect(text).toBe(chunks.join("") + "end");
     expect(answer.nextCheckpoints).toEqual([{ streamId: stream!.streamId, cursor: chunks.length + 1 }]);
-  });
+  }, HEAVY_TEST_TIMEOUT_MS);
 
   test("a late delta of an ended turn is kept, and its stream closed again", async () => {
     const t = initConvexTest();
@@ -139,7 +139,7 @@ describe("deltas answers", () => {
     const answer = await ask(alice, [{ streamId: stream!.streamId, cursor: 0 }]);
     expect(answer.deltas.map((d) => d.text)).toEqual([big, "tail"]);
     expect((await largestDocument(t)).bytes).toBeLessThan(1024 * 1024);
-  });
+  }, HEAVY_TEST_TIMEOUT_MS);
 });
 
 describe("raw reasoning", () => {

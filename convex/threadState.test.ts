@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test, vi } from "vitest";
 import { api } from "../example/convex/_generated/api.js";
 import { MAX_LOGGED_EVENTS_PER_SESSION, MAX_LOGGED_EVENTS_PER_THREAD } from "../src/shared/limits.js";
 import { initConvexTest } from "../test/convexTest.js";
-import { dumpTables, ingestLines, largestDocument } from "../test/support/component.js";
+import { dumpTables, HEAVY_TEST_TIMEOUT_MS, ingestLines, largestDocument } from "../test/support/component.js";
 import { agentMessageLines, notification, threadStarted, turnCompleted, turnStarted } from "../test/support/events.js";
 
 const usage = (total: number) => ({
@@ -90,7 +90,7 @@ describe("thread state", () => {
     await ingestLines(t, [notification("turn/diff/updated", { threadId: "th-1", turnId: "tu-1", diff: "small" })]);
     expect(await alice.query(api.codex.getTurnDiff, { threadId: "th-1", turnId: "tu-1" })).toBe("small");
     expect((await dumpTables(t)).parts.filter((p) => p.field === "diff")).toEqual([]);
-  });
+  }, HEAVY_TEST_TIMEOUT_MS);
 
   test("a revert the bridge requested flags the removed turns and their messages", async () => {
     vi.useFakeTimers();
@@ -144,5 +144,5 @@ describe("the event log", () => {
     expect(String(threadEvents.at(-1)?.line)).toContain(`"n":${MAX_LOGGED_EVENTS_PER_THREAD + extra - 1}`);
     expect(String(sessionEvents.at(-1)?.line)).toContain(`w${MAX_LOGGED_EVENTS_PER_SESSION + extra - 1}`);
     expect(tables.threads[0]?.loggedEvents).toBe(MAX_LOGGED_EVENTS_PER_THREAD);
-  });
+  }, HEAVY_TEST_TIMEOUT_MS);
 });

@@ -1,24 +1,27 @@
-import { paginator } from "convex-helpers/server/pagination";
 import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel.js";
 import { query, type QueryCtx } from "./_generated/server.js";
-import schema from "./schema.js";
 import { codexError } from "../src/shared/errors.js";
-import { MAX_PAGE_SIZE } from "../src/shared/limits.js";
-import { type Thread, vThread } from "../src/shared/validators.js";
+import { type Thread, vPageFields, vThread } from "../src/shared/validators.js";
+import { pageInPrefix } from "./lib/pagination.js";
+
+/** The thread `threadId` of `userId`, or null. Threads are keyed per user: another user's thread of the same id is never seen. */
+export async function userThread(ctx: QueryCtx, userId: string, threadId: string): Promise<Doc<"threads"> | null> {
+  return await ctx.db
+    .query("threads")
+    .withIndex("by_userId_threadId", (q) => q.eq("userId", userId).eq("threadId", threadId))
+    .unique();
+}
 
 /**
- * The thread `threadId` when it belongs to `userId`.
- * @throws ConvexError THREAD_NOT_FOUND when it is unknown or another user's
- *   (the two are not told apart, so ids of others' threads leak nothing).
+ * The thread `threadId` of `userId`.
+ * @throws ConvexError THREAD_NOT_FOUND when the user has no such thread
+ *   (whether another user has one is never looked at, so nothing leaks).
  */
 export async function ownedThread(ctx: QueryCtx, userId: string, threadId: string): Promise<Doc<"threads">> {
-  const thread = await ctx.db
-    .query("threads")
-    .withIndex("by_threadId", (q) => q.eq("threadId", threadId))
-    .unique();
-  if (thread === null || thread.userId !== userId) {
+  const thread = await userThread(ctx, userId, threadId);
+  if (thread === null) {
     throw codexError("THREAD_NOT_FOUND", `No thread ${threadId} for this user.`);
   }
   return thread;
@@ -52,17 +55,14 @@ export function toThread(doc: Doc<"threads">): Thread {
  * One thread of the user.
  * @param userId - Owner, as the host app derived it from auth.
  * @param threadId - The Codex thread id.
- * @returns the thread, or null when it is unknown or another user's.
+ * @returns the thread, or null when the user has none of that id.
  */
 export const get = query({
   args: { userId: v.string(), threadId: v.string() },
   returns: v.union(v.null(), vThread),
   handler: async (ctx, args) => {
-    const thread = await ctx.db
-      .query("threads")
-      .withIndex("by_threadId", (q) => q.eq("threadId", args.threadId))
-      .unique();
-    return thread && thread.userId === args.userId ? toThread(thread) : null;
+    const thread = await userThread(ctx, args.userId, args.threadId);
+    return thread && toThread(thread);
   },
 });
 
@@ -71,21 +71,18 @@ export const get = query({
  * @param userId - Owner, as the host app derived it from auth.
  * @param paginationOpts - `{ numItems (1..200), cursor, endCursor? }`.
  * @returns `{ page, isDone, continueCursor }`.
- * @throws ConvexError INVALID_ARGUMENT when `numItems` is out of range.
+ * @throws ConvexError INVALID_ARGUMENT when `numItems` is out of range or a
+ *   cursor is not one this query returned.
  */
 export const list = query({
   args: { userId: v.string(), paginationOpts: paginationOptsValidator },
-  returns: v.object({ page: v.array(vThread), isDone: v.boolean(), continueCursor: v.string() }),
+  returns: v.object({ page: v.array(vThread), ...vPageFields }),
   handler: async (ctx, args) => {
-    const { numItems } = args.paginationOpts;
-    if (!Number.isInteger(numItems) || numItems < 1 || numItems > MAX_PAGE_SIZE) {
-      throw codexError("INVALID_ARGUMENT", `numItems must be an integer from 1 to ${MAX_PAGE_SIZE}; got ${numItems}.`);
-    }
-    const result = await paginator(ctx.db, schema)
-      .query("threads")
-      .withIndex("by_userId_updatedAt", (q) => q.eq("userId", args.userId))
-      .order("desc")
-      .paginate(args.paginationOpts);
-    return { page: result.page.map(toThread), isDone: result.isDone, continueCursor: result.continueCursor };
+    const result = await pageInPrefix(
+      ctx,
+      { table: "threads", index: "by_userId_updatedAt", prefix: [["userId", args.userId]], order: "desc" },
+      args.paginationOpts,
+    );
+    return { ...result, page: result.page.map(toThread) };
   },
 });

@@ -37,7 +37,7 @@ export const checkTurn = internalMutation({
     let next = lastEventAt + args.turnIdleMs;
     const streams = await ctx.db
       .query("streams")
-      .withIndex("by_threadId_state", (q) => q.eq("threadId", turn.threadId).eq("state", "streaming"))
+      .withIndex("by_threadRef_state", (q) => q.eq("threadRef", turn.threadRef).eq("state", "streaming"))
       .take(MAX_LIVE_STREAMS_LISTED);
     for (const stream of streams) {
       if (stream.turnId !== turn.turnId) continue;

@@ -9,8 +9,8 @@ import { ownedThread } from "./threads.js";
 
 /** A turn document as the `Turn` queries return (without bookkeeping fields). */
 function toTurn(doc: Doc<"turns">): Turn {
-  const { firstItemOrder, ...turn } = doc;
-  void firstItemOrder;
+  const { firstItemOrder, threadRef, ...turn } = doc;
+  void firstItemOrder; void threadRef;
   return turn;
 }
 
@@ -31,10 +31,10 @@ export const list = query({
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
       throw codexError("INVALID_ARGUMENT", `limit must be an integer from 1 to ${MAX_PAGE_SIZE}; got ${limit}.`);
     }
-    await ownedThread(ctx, args.userId, args.threadId);
+    const thread = await ownedThread(ctx, args.userId, args.threadId);
     const turns = await ctx.db
       .query("turns")
-      .withIndex("by_threadId_order", (q) => q.eq("threadId", args.threadId))
+      .withIndex("by_threadRef_order", (q) => q.eq("threadRef", thread._id))
       .order("desc")
       .take(limit);
     return turns.reverse().map(toTurn);
@@ -53,10 +53,10 @@ export const getDiff = query({
   args: { userId: v.string(), threadId: v.string(), turnId: v.string() },
   returns: v.union(v.null(), v.string()),
   handler: async (ctx, args) => {
-    await ownedThread(ctx, args.userId, args.threadId);
+    const thread = await ownedThread(ctx, args.userId, args.threadId);
     const turn = await ctx.db
       .query("turns")
-      .withIndex("by_threadId_turnId", (q) => q.eq("threadId", args.threadId).eq("turnId", args.turnId))
+      .withIndex("by_threadRef_turnId", (q) => q.eq("threadRef", thread._id).eq("turnId", args.turnId))
       .unique();
     if (turn?.diff === undefined) return null;
     return turn.diffParts === undefined ? turn.diff : await readParts(ctx, turn._id, "diff");

@@ -15,6 +15,7 @@ import { BRIDGE_HANDLERS, TURN_HANDLERS } from "./applyTurn.js";
 import { STEER_BRIDGE_HANDLERS } from "./bridgeLines.js";
 import { type DecodedLine, decodeLine, type JsonObject, objectField, stringField } from "./decode.js";
 import { logEvent } from "./eventLog.js";
+import { head } from "./items.js";
 import { answerRequest, recordRequest, resolveRequest } from "./serverRequests.js";
 import type { ThreadWriter } from "./writer.js";
 
@@ -59,7 +60,7 @@ async function applyFromCodex(writer: ThreadWriter, decoded: DecodedLine, event:
 /** Applies a record from the bridge. @returns false when it is (also) to be logged. */
 async function applyFromBridge(writer: ThreadWriter, decoded: DecodedLine): Promise<boolean> {
   if (decoded.type === "response") {
-    return await answerRequest(writer.ctx, writer.session.sessionId, decoded.id, decoded.result);
+    return await answerRequest(writer.ctx, writer.session._id, decoded.id, decoded.result);
   }
   if (decoded.type === "serverRequest" && decoded.method === "thread/revert") {
     // A request the bridge sent to codex: remember what it reverts until codex confirms.
@@ -75,17 +76,51 @@ async function applyFromBridge(writer: ThreadWriter, decoded: DecodedLine): Prom
   return handler !== undefined && (await handler(writer, decoded.params));
 }
 
-/** Applies `event` to state, or logs it when the tables do not model it. */
+/** Longest reason kept on a line logged as malformed, in UTF-16 code units. */
+const MAX_REASON_CHARS = 256;
+
+/** Errors our own code can raise on odd content (never a database or limit error, which are rethrown). */
+function isContentError(error: unknown): error is Error {
+  return error instanceof RangeError || error instanceof TypeError || error instanceof SyntaxError;
+}
+
+/**
+ * Applies `event` to state, or logs it when the tables do not model it. Never
+ * throws for a line's content: a line the handlers fail on (a JS error such
+ * as a stack overflow) is logged as `malformed` with the reason, so the
+ * events after it still apply.
+ */
 export async function applyEvent(writer: ThreadWriter, event: CodexEvent): Promise<void> {
   const decoded = decodeLine(event.line);
   const params = decoded.type === "notification" || decoded.type === "serverRequest" ? decoded.params : undefined;
   const threadId = params && threadOf(params);
-  // Ownership first: a session writes only its own user's threads (throws SESSION_MISMATCH).
+  try {
+    await applyDecoded(writer, event, decoded, params, threadId);
+  } catch (error) {
+    if (!isContentError(error)) throw error;
+    const reason = head(`not applied: ${error.name}: ${error.message}`, MAX_REASON_CHARS) ?? "";
+    try {
+      await logEvent(writer, event, "malformed", threadId, reason);
+    } catch (again) {
+      if (!isContentError(again)) throw again;
+      await logEvent(writer, event, "malformed", undefined, reason);
+    }
+  }
+}
+
+async function applyDecoded(
+  writer: ThreadWriter,
+  event: CodexEvent,
+  decoded: DecodedLine,
+  params: JsonObject | undefined,
+  threadId: string | undefined,
+): Promise<void> {
+  // The session's user's thread of that id (threads are keyed per user), created when first named.
   if (threadId !== undefined) await writer.thread(threadId);
   const applied =
     event.origin === "codex" ? await applyFromCodex(writer, decoded, event) : await applyFromBridge(writer, decoded);
   if (applied) return;
   const method = decoded.type === "malformed" ? "malformed" : decoded.type === "response" ? "response" : decoded.method;
   if (params && event.origin === "codex") await touchTurn(writer, params);
-  await logEvent(writer, event, method, threadId);
+  await logEvent(writer, event, method, threadId, decoded.type === "malformed" ? decoded.reason : undefined);
 }

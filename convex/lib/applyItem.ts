@@ -6,6 +6,7 @@
 import type { CodexEvent } from "../../src/shared/validators.js";
 import type { Handler } from "./applyThread.js";
 import { type JsonObject, numberField, objectField, stringField } from "./decode.js";
+import { COMMAND_OUTPUT, reportOutput } from "./commandOutput.js";
 import { deltaTarget } from "./deltaTarget.js";
 import { head, itemFields, summarizeItem } from "./items.js";
 import type { ThreadWriter } from "./writer.js";
@@ -34,13 +35,17 @@ const itemLifecycle =
       status: summary.status,
       text: summary.text,
       item: summary.raw,
+      itemWithoutText: summary.rawWithoutText,
       fields: summary.fields,
       reasoningContent: summary.reasoningContent,
       ...(completed
         ? { completedAt: numberField(params, "completedAtMs") ?? event.receivedAt }
         : { startedAt: numberField(params, "startedAtMs") ?? event.receivedAt }),
     });
-    if (completed) await writer.streams.finishItem(threadId, summary.itemId);
+    if (completed && summary.kind === "commandExecution" && summary.text !== undefined) {
+      await compareOutput(writer, threadId, turnId, summary.itemId, summary.text);
+    }
+    if (completed) await writer.streams.finishItem(await writer.thread(threadId), turnId, summary.itemId);
     // codex starts a thread with an empty preview; its first user message is what a list shows.
     if (summary.kind === "userMessage" && summary.text) {
       const thread = await writer.thread(threadId);
@@ -49,18 +54,30 @@ const itemLifecycle =
     return true;
   };
 
+/** Records what codex reported of a command's output against what it streamed; marks the message when they differ. */
+async function compareOutput(writer: ThreadWriter, threadId: string, turnId: string, itemId: string, reported: string): Promise<void> {
+  const thread = await writer.thread(threadId);
+  const stream = await writer.streams.find(thread, turnId, itemId, COMMAND_OUTPUT.kind, COMMAND_OUTPUT.part);
+  if (stream === null) return; // nothing streamed: the reported output is all there is
+  const fields = reportOutput(stream, reported);
+  await writer.streams.patch(stream, fields.stream);
+  const message = await writer.message(threadId, turnId, itemId);
+  if (message) await writer.ctx.db.patch("messages", message._id, fields.message);
+}
+
 /** A text delta: appended to its stream as a delta covering the seqs of the event. */
 function deltaHandler(method: string): ItemHandler {
   return async (writer, params, event) => {
     const delta = deltaTarget(method, params);
     if (delta === undefined) return false;
     await writer.upsertMessageIfMissing(delta.threadId, delta.turnId, delta.itemId, delta.itemKind);
-    const stream = await writer.streams.stream(delta.threadId, delta.turnId, delta.itemId, delta.kind, delta.part);
+    const thread = await writer.thread(delta.threadId);
+    const stream = await writer.streams.stream(thread, delta.turnId, delta.itemId, delta.kind, delta.part);
     await writer.streams.appendDelta(stream, delta.delta, (event.seqEnd ?? event.seq) - event.seq + 1);
     // A late delta of a turn that already ended is kept, and its stream closed again
     // (no watchdog runs for an ended turn).
     const turn = await writer.turn(delta.threadId, delta.turnId);
-    if (turn.status !== "inProgress") await writer.streams.finishItem(delta.threadId, delta.itemId);
+    if (turn.status !== "inProgress") await writer.streams.finishItem(thread, delta.turnId, delta.itemId);
     return true;
   };
 }
@@ -71,7 +88,7 @@ const summaryPartAdded: Handler = async (writer, params) => {
   const index = numberField(params, "summaryIndex");
   if (!at || index === undefined) return false;
   await writer.upsertMessageIfMissing(at.threadId, at.turnId, at.itemId, "reasoning");
-  await writer.streams.stream(at.threadId, at.turnId, at.itemId, "reasoningSummary", index);
+  await writer.streams.stream(await writer.thread(at.threadId), at.turnId, at.itemId, "reasoningSummary", index);
   return true;
 };
 
@@ -80,7 +97,7 @@ const patchUpdated: Handler = async (writer, params) => {
   const at = ids(params);
   if (!at || !Array.isArray(params.changes)) return false;
   await writer.upsertMessageIfMissing(at.threadId, at.turnId, at.itemId, "fileChange");
-  const message = await writer.message(at.threadId, at.itemId);
+  const message = await writer.message(at.threadId, at.turnId, at.itemId);
   const fields = itemFields({ type: "fileChange", changes: params.changes });
   await writer.upsertMessage(at.threadId, at.turnId, at.itemId, {
     kind: message?.kind ?? "fileChange",
@@ -96,7 +113,7 @@ const mcpProgress: Handler = async (writer, params) => {
   const progress = head(stringField(params, "message"));
   if (!at || progress === undefined) return false;
   await writer.upsertMessageIfMissing(at.threadId, at.turnId, at.itemId, "mcpToolCall");
-  const message = (await writer.message(at.threadId, at.itemId))!;
+  const message = (await writer.message(at.threadId, at.turnId, at.itemId))!;
   await writer.ctx.db.patch("messages", message._id, { progress });
   return true;
 };

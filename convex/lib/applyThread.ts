@@ -102,7 +102,7 @@ const threadReverted: Handler = async (writer, params) => {
       ? null
       : await writer.ctx.db
           .query("turns")
-          .withIndex("by_threadId_turnId", (q) => q.eq("threadId", threadId).eq("turnId", beforeTurnId))
+          .withIndex("by_threadRef_turnId", (q) => q.eq("threadRef", thread._id).eq("turnId", beforeTurnId))
           .unique();
   if (turn === null) {
     await writer.patchThread(threadId, { pendingRevert: undefined, lastRevert: { beforeTurnId, at: writer.now } });
@@ -118,7 +118,7 @@ const threadReverted: Handler = async (writer, params) => {
     pendingRevert: undefined,
     lastRevert: { beforeTurnId, fromTurnOrder: range.fromTurnOrder, fromItemOrder: range.fromItemOrder, toItemOrder: range.toItemOrder, at: writer.now },
   });
-  await writer.ctx.scheduler.runAfter(0, internal.cleanup.markReverted, { threadId, ...range });
+  await writer.ctx.scheduler.runAfter(0, internal.cleanup.markReverted, { threadRef: thread._id, ...range });
   return true;
 };
 

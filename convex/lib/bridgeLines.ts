@@ -20,7 +20,7 @@ async function serverRequestExpired(writer: ThreadWriter, params: JsonObject): P
   if (typeof id !== "string" && typeof id !== "number") return false;
   const rows = await writer.ctx.db
     .query("serverRequests")
-    .withIndex("by_sessionId_requestId", (q) => q.eq("sessionId", writer.session.sessionId).eq("requestId", requestKey(id)))
+    .withIndex("by_sessionRef_requestId", (q) => q.eq("sessionRef", writer.session._id).eq("requestId", requestKey(id)))
     .order("desc")
     .take(MAX_ROWS_PER_REQUEST_ID);
   const open = rows.find((r) => r.status === "pending" || r.status === "answered");

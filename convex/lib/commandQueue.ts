@@ -103,18 +103,19 @@ export async function threadDevice(
   threadId: string,
 ): Promise<{ device: Doc<"devices">; sessionId: string }> {
   const thread = await ownedThread(ctx, userId, threadId);
-  return sessionDevice(ctx, thread.sessionId, `Thread ${threadId}`);
+  return sessionDevice(ctx, userId, thread.sessionId, `Thread ${threadId}`);
 }
 
-/** The device of bridge session `sessionId`. @throws as {@link threadDevice}. */
+/** The device of the user's bridge session `sessionId`. @throws as {@link threadDevice}. */
 export async function sessionDevice(
   ctx: QueryCtx,
+  userId: string,
   sessionId: string,
   what: string,
 ): Promise<{ device: Doc<"devices">; sessionId: string }> {
   const session = await ctx.db
     .query("sessions")
-    .withIndex("by_sessionId", (q) => q.eq("sessionId", sessionId))
+    .withIndex("by_userId_sessionId", (q) => q.eq("userId", userId).eq("sessionId", sessionId))
     .unique();
   const deviceId: Id<"devices"> | undefined = session?.deviceId;
   const device = deviceId === undefined ? null : await ctx.db.get("devices", deviceId);

@@ -4,6 +4,7 @@
  * thread, per session (at most `MAX_LOGGED_EVENTS_PER_SESSION`). Each insert
  * past the cap trims the oldest, up to `EVENT_TRIM_BATCH` at a time.
  */
+import type { Id } from "../_generated/dataModel.js";
 import type { MutationCtx } from "../_generated/server.js";
 import {
   EVENT_TRIM_BATCH,
@@ -22,16 +23,16 @@ import type { ThreadWriter } from "./writer.js";
  */
 async function trimOldest(
   ctx: MutationCtx,
-  scope: { threadId: string } | { sessionId: string },
+  scope: { threadRef: Id<"threads"> } | { sessionRef: Id<"sessions"> },
   count: number,
 ): Promise<number> {
   const take = Math.min(count, EVENT_TRIM_BATCH);
   const oldest =
-    "threadId" in scope
-      ? await ctx.db.query("events").withIndex("by_threadId", (q) => q.eq("threadId", scope.threadId)).take(take)
+    "threadRef" in scope
+      ? await ctx.db.query("events").withIndex("by_threadRef", (q) => q.eq("threadRef", scope.threadRef)).take(take)
       : await ctx.db
           .query("events")
-          .withIndex("by_sessionId_threadId", (q) => q.eq("sessionId", scope.sessionId).eq("threadId", undefined))
+          .withIndex("by_sessionRef_threadRef", (q) => q.eq("sessionRef", scope.sessionRef).eq("threadRef", undefined))
           .take(take);
   for (const event of oldest) {
     if (event.lineParts !== undefined) await deleteParts(ctx, event._id, "line");
@@ -50,28 +51,34 @@ export async function logEvent(
   event: CodexEvent,
   method: string,
   threadId: string | undefined,
+  reason?: string,
 ): Promise<void> {
   const { ctx, session } = writer;
+  const thread = threadId === undefined ? undefined : await writer.thread(threadId);
   const id = await ctx.db.insert("events", {
     sessionId: session.sessionId,
+    sessionRef: session._id,
     seq: event.seq,
     threadId,
+    threadRef: thread?._id,
     origin: event.origin,
     method,
+    ...(reason === undefined ? {} : { reason }),
     line: "",
     receivedAt: event.receivedAt,
   });
   const stored = await putText(ctx, id, "line", event.line, undefined, MAX_MESSAGE_INLINE_CHARS);
   await ctx.db.patch("events", id, { line: stored.parts === undefined ? stored.inline : "", lineParts: stored.parts });
-  if (threadId !== undefined) {
-    const thread = await writer.thread(threadId);
+  if (threadId !== undefined && thread !== undefined) {
     let count = (thread.loggedEvents ?? 0) + 1;
-    if (count > MAX_LOGGED_EVENTS_PER_THREAD) count -= await trimOldest(ctx, { threadId }, count - MAX_LOGGED_EVENTS_PER_THREAD);
+    if (count > MAX_LOGGED_EVENTS_PER_THREAD) {
+      count -= await trimOldest(ctx, { threadRef: thread._id }, count - MAX_LOGGED_EVENTS_PER_THREAD);
+    }
     await writer.patchThread(threadId, { loggedEvents: count });
   } else {
     let count = (writer.sessionLoggedEvents ?? 0) + 1;
     if (count > MAX_LOGGED_EVENTS_PER_SESSION) {
-      count -= await trimOldest(ctx, { sessionId: session.sessionId }, count - MAX_LOGGED_EVENTS_PER_SESSION);
+      count -= await trimOldest(ctx, { sessionRef: session._id }, count - MAX_LOGGED_EVENTS_PER_SESSION);
     }
     writer.sessionLoggedEvents = count;
   }

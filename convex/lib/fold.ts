@@ -51,8 +51,8 @@ export async function foldMessageText(ctx: MutationCtx, message: Doc<"messages">
   if (kind === undefined || message.kind === "fileChange" || message.completedAt !== undefined) return true;
   const streams = await ctx.db
     .query("streams")
-    .withIndex("by_threadId_itemId_kind_part", (q) =>
-      q.eq("threadId", message.threadId).eq("itemId", message.itemId).eq("kind", kind),
+    .withIndex("by_threadRef_turnId_itemId_kind_part", (q) =>
+      q.eq("threadRef", message.threadRef).eq("turnId", message.turnId).eq("itemId", message.itemId).eq("kind", kind),
     )
     .take(MAX_STREAMS_PER_ITEM_KIND);
   const texts: string[] = [];

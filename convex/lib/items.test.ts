@@ -1,7 +1,7 @@
 /** Every ThreadItem type of codex 0.169 maps to a kind, role, status, text and typed fields. */
 import { describe, expect, test } from "vitest";
 import { MAX_MESSAGE_PATHS, MAX_SUMMARY_FIELD_CHARS } from "../../src/shared/limits.js";
-import { summarizeItem } from "./items.js";
+import { head, summarizeItem } from "./items.js";
 
 const ITEMS: Record<string, Record<string, unknown>> = {
   userMessage: {
@@ -115,5 +115,16 @@ describe("summarizeItem", () => {
       paths: expect.arrayContaining(["/w/0"]),
       pathCount: MAX_MESSAGE_PATHS + 5,
     });
+  });
+});
+
+describe("head", () => {
+  test("cuts between code points, never inside a surrogate pair", () => {
+    const emoji = "😀"; // two UTF-16 code units
+    expect(head("ab" + emoji, 3)).toBe("ab");
+    expect(head("a" + emoji + "b", 3)).toBe("a" + emoji);
+    expect(head("abcd", 3)).toBe("abc");
+    expect(head(emoji.repeat(MAX_SUMMARY_FIELD_CHARS))?.length).toBe(MAX_SUMMARY_FIELD_CHARS);
+    expect(head("x" + emoji.repeat(MAX_SUMMARY_FIELD_CHARS))?.length).toBe(MAX_SUMMARY_FIELD_CHARS - 1);
   });
 });

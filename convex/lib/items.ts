@@ -31,6 +31,8 @@ export type ItemSummary = {
   fields: ItemFields;
   /** The raw item JSON to store: a reasoning item's `content` emptied (kept apart, see `reasoningContent`). */
   raw: string;
+  /** commandExecution: the raw item with `aggregatedOutput` null, stored instead of `raw` when `text` (its copy) is stored. */
+  rawWithoutText?: string;
   /** reasoning: the raw content parts, stored apart and hidden unless the host opts in. */
   reasoningContent: string[] | undefined;
 };
@@ -75,9 +77,16 @@ function joinTexts(items: JsonObject[], types: readonly string[], key = "text"):
   return texts.length > 0 ? texts.join("\n") : undefined;
 }
 
-/** `text` cut to its head so a display field stays small; the raw item keeps it whole. */
+/**
+ * `text` cut to its head (at most `max` UTF-16 code units) so a display field
+ * stays small; the raw item keeps it whole. Cuts between code points: never
+ * splits a surrogate pair, so the head is well-formed when the text is.
+ */
 export function head(text: string | undefined, max: number = MAX_SUMMARY_FIELD_CHARS): string | undefined {
-  return text === undefined || text.length <= max ? text : text.slice(0, max);
+  if (text === undefined || text.length <= max) return text;
+  const last = text.charCodeAt(max - 1);
+  const splitsPair = last >= 0xd800 && last <= 0xdbff;
+  return text.slice(0, splitsPair ? max - 1 : max);
 }
 
 /** The text a UI shows for an item, per ThreadItem type; undefined when it has none. */
@@ -200,5 +209,9 @@ export function summarizeItem(item: JsonObject, completed: boolean): ItemSummary
     reasoningContent = strings(item.content);
     raw = JSON.stringify({ ...item, content: [] });
   }
-  return { itemId, kind, status, text: itemText(item), fields: itemFields(item), raw, reasoningContent };
+  const summary: ItemSummary = { itemId, kind, status, text: itemText(item), fields: itemFields(item), raw, reasoningContent };
+  if (kind === "commandExecution" && typeof item.aggregatedOutput === "string") {
+    summary.rawWithoutText = JSON.stringify({ ...item, aggregatedOutput: null });
+  }
+  return summary;
 }

@@ -7,6 +7,7 @@
  */
 import type { Infer } from "convex/values";
 import type { QueryCtx } from "../_generated/server.js";
+import type { Id } from "../_generated/dataModel.js";
 import { MAX_MESSAGE_PATHS, MAX_SUMMARY_FIELD_CHARS } from "../../src/shared/limits.js";
 import type { Question, vRequestViewFields } from "../../src/shared/validators.js";
 import { type JsonObject, objectField, stringField } from "./decode.js";
@@ -138,7 +139,13 @@ function itemDiff(itemJson: string): string | undefined {
  * The UI fields of a server request of `method` with `params`.
  * @param ctx - To read the paths of a v2 file change from its item's message (when already recorded).
  */
-export async function requestView(ctx: QueryCtx, method: string, params: JsonObject, seq: number): Promise<ViewFields> {
+export async function requestView(
+  ctx: QueryCtx,
+  method: string,
+  params: JsonObject,
+  seq: number,
+  threadRef: Id<"threads"> | undefined,
+): Promise<ViewFields> {
   const view: ViewFields = { seq, availableDecisions: decisions(method, params) };
   const amendment = strings(params.proposedExecpolicyAmendment);
   if (amendment) view.proposedExecpolicyAmendment = amendment.slice(0, 64).map((s) => head(s) ?? "");
@@ -155,12 +162,12 @@ export async function requestView(ctx: QueryCtx, method: string, params: JsonObj
   if (grantRoot) view.grantRoot = head(grantRoot);
   switch (method) {
     case "item/fileChange/requestApproval": {
-      const threadId = stringField(params, "threadId");
+      const turnId = stringField(params, "turnId");
       const itemId = stringField(params, "itemId");
-      if (threadId !== undefined && itemId !== undefined) {
+      if (threadRef !== undefined && turnId !== undefined && itemId !== undefined) {
         const message = await ctx.db
           .query("messages")
-          .withIndex("by_threadId_itemId", (q) => q.eq("threadId", threadId).eq("itemId", itemId))
+          .withIndex("by_threadRef_turnId_itemId", (q) => q.eq("threadRef", threadRef).eq("turnId", turnId).eq("itemId", itemId))
           .first();
         if (message?.paths) view.paths = message.paths;
         if (message?.item) view.diff = itemDiff(message.item);

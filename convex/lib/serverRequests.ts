@@ -3,7 +3,7 @@
  * codex sends one, `answered` when the bridge's response is seen, `resolved`
  * on `serverRequest/resolved`, `cancelled` when their turn ends first.
  */
-import type { Doc } from "../_generated/dataModel.js";
+import type { Doc, Id } from "../_generated/dataModel.js";
 import type { MutationCtx } from "../_generated/server.js";
 import { MAX_MESSAGE_INLINE_CHARS } from "../../src/shared/limits.js";
 import { type JsonObject, stringField } from "./decode.js";
@@ -36,14 +36,14 @@ export async function recordRequest(
   // Legacy approvals (execCommandApproval, applyPatchApproval) name the thread `conversationId`.
   const threadId = stringField(params, "threadId") ?? stringField(params, "conversationId");
   const turnId = stringField(params, "turnId") ?? undefined;
-  if (threadId !== undefined) {
-    await writer.thread(threadId);
-    if (turnId !== undefined) await writer.turn(threadId, turnId);
-  }
+  const thread = threadId === undefined ? undefined : await writer.thread(threadId);
+  if (threadId !== undefined && turnId !== undefined) await writer.turn(threadId, turnId);
   const json = JSON.stringify(params);
   const row = await ctx.db.insert("serverRequests", {
     sessionId: session.sessionId,
     userId: session.userId,
+    sessionRef: session._id,
+    threadRef: thread?._id,
     threadId,
     turnId,
     itemId: stringField(params, "itemId") ?? stringField(params, "callId"),
@@ -55,17 +55,17 @@ export async function recordRequest(
     cwd: head(stringField(params, "cwd")),
     params: "",
     createdAt: receivedAt,
-    ...(seq === undefined ? {} : await requestView(ctx, method, params, seq)),
+    ...(seq === undefined ? {} : await requestView(ctx, method, params, seq, thread?._id)),
   });
   const stored = await putText(ctx, row, "params", json, undefined, MAX_MESSAGE_INLINE_CHARS);
   await ctx.db.patch("serverRequests", row, { params: stored.parts === undefined ? stored.inline : "", paramsParts: stored.parts });
 }
 
 /** The newest open (pending or answered) request of the session with this id, if any. */
-async function openRequest(ctx: MutationCtx, sessionId: string, key: string): Promise<Doc<"serverRequests"> | undefined> {
+async function openRequest(ctx: MutationCtx, sessionRef: Id<"sessions">, key: string): Promise<Doc<"serverRequests"> | undefined> {
   const rows = await ctx.db
     .query("serverRequests")
-    .withIndex("by_sessionId_requestId", (q) => q.eq("sessionId", sessionId).eq("requestId", key))
+    .withIndex("by_sessionRef_requestId", (q) => q.eq("sessionRef", sessionRef).eq("requestId", key))
     .order("desc")
     .take(MAX_ROWS_PER_REQUEST_ID);
   return rows.find((r) => r.status === "pending" || r.status === "answered");
@@ -77,11 +77,11 @@ async function openRequest(ctx: MutationCtx, sessionId: string, key: string): Pr
  */
 export async function answerRequest(
   ctx: MutationCtx,
-  sessionId: string,
+  sessionRef: Id<"sessions">,
   id: string | number,
   result: JsonObject | undefined,
 ): Promise<boolean> {
-  const row = await openRequest(ctx, sessionId, requestKey(id));
+  const row = await openRequest(ctx, sessionRef, requestKey(id));
   if (!row) return false;
   const decision = result && stringField(result, "decision");
   await ctx.db.patch("serverRequests", row._id, { status: "answered", ...(decision ? { decision: head(decision) } : {}) });
@@ -97,18 +97,18 @@ export async function resolveRequest(writer: ThreadWriter, params: JsonObject): 
   if (typeof id !== "string" && typeof id !== "number") return false;
   const threadId = stringField(params, "threadId");
   if (threadId !== undefined) await writer.thread(threadId);
-  const row = await openRequest(writer.ctx, writer.session.sessionId, requestKey(id));
+  const row = await openRequest(writer.ctx, writer.session._id, requestKey(id));
   if (!row) return false;
   await writer.ctx.db.patch("serverRequests", row._id, { status: "resolved", resolvedAt: writer.now });
   return true;
 }
 
 /** Cancels the still-open requests of a turn that ended. */
-export async function cancelTurnRequests(ctx: MutationCtx, threadId: string, turnId: string, now: number): Promise<void> {
+export async function cancelTurnRequests(ctx: MutationCtx, threadRef: Id<"threads">, turnId: string, now: number): Promise<void> {
   for (const status of ["pending", "answered"] as const) {
     const rows = await ctx.db
       .query("serverRequests")
-      .withIndex("by_threadId_turnId_status", (q) => q.eq("threadId", threadId).eq("turnId", turnId).eq("status", status))
+      .withIndex("by_threadRef_turnId_status", (q) => q.eq("threadRef", threadRef).eq("turnId", turnId).eq("status", status))
       .take(MAX_OPEN_REQUESTS_PER_TURN);
     for (const row of rows) await ctx.db.patch("serverRequests", row._id, { status: "cancelled", resolvedAt: now });
   }

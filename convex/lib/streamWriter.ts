@@ -3,17 +3,18 @@
  * schedules their compaction after `DELTA_GRACE_MS`). Caches the stream
  * documents of one batch; every read is an index lookup.
  */
-import type { Doc } from "../_generated/dataModel.js";
+import type { Doc, Id } from "../_generated/dataModel.js";
 import type { MutationCtx } from "../_generated/server.js";
 import { internal } from "../_generated/api.js";
 import { DELTA_GRACE_MS, LIVE_COMPACT_THRESHOLD_DELTAS, MAX_INLINE_CHARS } from "../../src/shared/limits.js";
 import type { StreamKind } from "../../src/shared/validators.js";
 import { putText } from "./parts.js";
+import { utf8Bytes } from "./utf8.js";
 
 type StreamKey = string;
 
-function keyOf(threadId: string, itemId: string, kind: StreamKind, part: number): StreamKey {
-  return `${threadId}\u0000${itemId}\u0000${kind}\u0000${part}`;
+function keyOf(threadRef: Id<"threads">, turnId: string, itemId: string, kind: StreamKind, part: number): StreamKey {
+  return JSON.stringify([threadRef, turnId, itemId, kind, part]);
 }
 
 /**
@@ -40,20 +41,25 @@ export class StreamWriter {
     private readonly now: number,
   ) {}
 
-  /** The stream of (`itemId`, `kind`, `part`), created when absent. */
-  async stream(threadId: string, turnId: string, itemId: string, kind: StreamKind, part: number): Promise<Doc<"streams">> {
-    const key = keyOf(threadId, itemId, kind, part);
+  /**
+   * The stream of (`turnId`, `itemId`, `kind`, `part`) in `thread`, created
+   * when absent. Keyed by turn too: a rerun turn that reuses an item id gets
+   * a stream of its own.
+   */
+  async stream(thread: Doc<"threads">, turnId: string, itemId: string, kind: StreamKind, part: number): Promise<Doc<"streams">> {
+    const key = keyOf(thread._id, turnId, itemId, kind, part);
     const cached = this.cache.get(key);
     if (cached) return cached;
     let stream = await this.ctx.db
       .query("streams")
-      .withIndex("by_threadId_itemId_kind_part", (q) =>
-        q.eq("threadId", threadId).eq("itemId", itemId).eq("kind", kind).eq("part", part),
+      .withIndex("by_threadRef_turnId_itemId_kind_part", (q) =>
+        q.eq("threadRef", thread._id).eq("turnId", turnId).eq("itemId", itemId).eq("kind", kind).eq("part", part),
       )
       .unique();
     if (stream === null) {
       const id = await this.ctx.db.insert("streams", {
-        threadId,
+        threadId: thread.threadId,
+        threadRef: thread._id,
         turnId,
         itemId,
         kind,
@@ -74,6 +80,8 @@ export class StreamWriter {
    * (more than one when the bridge coalesced them). A long text is kept in
    * parts. A stream past `LIVE_COMPACT_THRESHOLD_DELTAS` stored deltas gets a
    * compaction scheduled, so late readers are rebased rather than replayed.
+   * A finished stream is never reopened: a late delta is kept after the
+   * others and folded in by a compaction scheduled after `DELTA_GRACE_MS`.
    */
   async appendDelta(stream: Doc<"streams">, text: string, count: number): Promise<void> {
     const start = stream.nextCursor;
@@ -86,29 +94,54 @@ export class StreamWriter {
     }
     const patch: Partial<Doc<"streams">> = {
       nextCursor: start + count,
-      state: "streaming",
       updatedAt: this.now,
       deltaCount: (stream.deltaCount ?? 0) + 1,
+      textBytes: (stream.textBytes ?? 0) + utf8Bytes(text),
     };
-    if ((patch.deltaCount ?? 0) >= LIVE_COMPACT_THRESHOLD_DELTAS && stream.compactScheduled !== true) {
+    if (stream.state === "finished") {
+      if (stream.compactScheduled !== true) {
+        await this.ctx.scheduler.runAfter(DELTA_GRACE_MS, internal.cleanup.compactStream, { streamId: stream._id });
+        patch.compactScheduled = true;
+      }
+    } else if ((patch.deltaCount ?? 0) >= LIVE_COMPACT_THRESHOLD_DELTAS && stream.compactScheduled !== true) {
       await this.ctx.scheduler.runAfter(0, internal.cleanup.compactStream, { streamId: stream._id });
       patch.compactScheduled = true;
     }
     await this.ctx.db.patch("streams", stream._id, patch);
-    this.cache.set(keyOf(stream.threadId, stream.itemId, stream.kind, stream.part), { ...stream, ...patch });
+    this.cache.set(keyOf(stream.threadRef, stream.turnId, stream.itemId, stream.kind, stream.part), { ...stream, ...patch });
   }
 
-  /** Finishes every stream of an item (its text is now durable in the message). */
-  async finishItem(threadId: string, itemId: string): Promise<void> {
+  /** Finishes every stream of an item of a turn (its text is now durable in the message). */
+  async finishItem(thread: Doc<"threads">, turnId: string, itemId: string): Promise<void> {
     const streams = await this.ctx.db
       .query("streams")
-      .withIndex("by_threadId_itemId_kind_part", (q) => q.eq("threadId", threadId).eq("itemId", itemId))
+      .withIndex("by_threadRef_turnId_itemId_kind_part", (q) =>
+        q.eq("threadRef", thread._id).eq("turnId", turnId).eq("itemId", itemId),
+      )
       .collect();
     for (const stream of streams) {
-      const cached = this.cache.get(keyOf(threadId, itemId, stream.kind, stream.part)) ?? stream;
-      const finished = await finishStream(this.ctx, cached, this.now);
-      this.cache.set(keyOf(threadId, itemId, stream.kind, stream.part), finished);
+      const key = keyOf(thread._id, turnId, itemId, stream.kind, stream.part);
+      const finished = await finishStream(this.ctx, this.cache.get(key) ?? stream, this.now);
+      this.cache.set(key, finished);
     }
+  }
+
+  /** The stream of (`turnId`, `itemId`, `kind`, `part`) in `thread` as this batch left it, or null; never creates one. */
+  async find(thread: Doc<"threads">, turnId: string, itemId: string, kind: StreamKind, part: number): Promise<Doc<"streams"> | null> {
+    const cached = this.cache.get(keyOf(thread._id, turnId, itemId, kind, part));
+    if (cached) return cached;
+    return await this.ctx.db
+      .query("streams")
+      .withIndex("by_threadRef_turnId_itemId_kind_part", (q) =>
+        q.eq("threadRef", thread._id).eq("turnId", turnId).eq("itemId", itemId).eq("kind", kind).eq("part", part),
+      )
+      .unique();
+  }
+
+  /** Patches a stream and keeps the cached copy current. */
+  async patch(stream: Doc<"streams">, fields: Partial<Doc<"streams">>): Promise<void> {
+    await this.ctx.db.patch("streams", stream._id, fields);
+    this.cache.set(keyOf(stream.threadRef, stream.turnId, stream.itemId, stream.kind, stream.part), { ...stream, ...fields });
   }
 
   /** Forgets cached streams (after they were rewritten directly). */

@@ -4,7 +4,7 @@
  * and where each reader stands after it). Every read is an index range with a
  * limit, so the cost follows what was asked, not the thread's size.
  */
-import type { Doc } from "../_generated/dataModel.js";
+import type { Doc, Id } from "../_generated/dataModel.js";
 import type { QueryCtx } from "../_generated/server.js";
 import { codexError } from "../../src/shared/errors.js";
 import {
@@ -32,27 +32,45 @@ export function toStreamInfo(stream: Doc<"streams">): StreamInfo {
   };
 }
 
+/** The tail (≤ `MAX_REBASE_CHARS`) of a stream's compacted text: its base parts, or its message's text when it is the same (`baseInMessage`). */
+async function baseTail(ctx: QueryCtx, stream: Doc<"streams">): Promise<{ text: string; omittedChars: number }> {
+  if (stream.baseInMessage !== true) return await readPartsTail(ctx, stream._id, "base", stream.baseLength ?? 0, MAX_REBASE_CHARS);
+  const message = await ctx.db
+    .query("messages")
+    .withIndex("by_threadRef_turnId_itemId", (q) =>
+      q.eq("threadRef", stream.threadRef).eq("turnId", stream.turnId).eq("itemId", stream.itemId),
+    )
+    .unique();
+  if (message === null) return { text: "", omittedChars: 0 };
+  if (message.textParts !== undefined) return await readPartsTail(ctx, message._id, "text", message.textLength ?? 0, MAX_REBASE_CHARS);
+  const text = message.text ?? "";
+  let start = Math.max(0, text.length - MAX_REBASE_CHARS);
+  const first = text.charCodeAt(start);
+  if (start > 0 && first >= 0xdc00 && first <= 0xdfff) start += 1; // never split a surrogate pair
+  return { text: text.slice(start), omittedChars: start };
+}
+
 /** Whether a reader may see a stream: raw reasoning only when the host exposes it. */
 function visible(stream: Doc<"streams">, exposeRawReasoning: boolean): boolean {
   return exposeRawReasoning || stream.kind !== "reasoningText";
 }
 
 /** The thread's streams still streaming (at most `MAX_LIVE_STREAMS_LISTED`). */
-export async function liveStreams(ctx: QueryCtx, threadId: string, exposeRawReasoning: boolean): Promise<StreamsResult> {
+export async function liveStreams(ctx: QueryCtx, threadRef: Id<"threads">, exposeRawReasoning: boolean): Promise<StreamsResult> {
   const rows = await ctx.db
     .query("streams")
-    .withIndex("by_threadId_state", (q) => q.eq("threadId", threadId).eq("state", "streaming"))
+    .withIndex("by_threadRef_state", (q) => q.eq("threadRef", threadRef).eq("state", "streaming"))
     .take(MAX_LIVE_STREAMS_LISTED);
   return { kind: "list", streams: rows.filter((s) => visible(s, exposeRawReasoning)).map(toStreamInfo) };
 }
 
 /**
- * Answers a deltas query for streams of `threadId`.
+ * Answers a deltas query for streams of the thread document `threadRef`.
  * @throws ConvexError INVALID_ARGUMENT when more than `MAX_STREAM_CURSORS` cursors are asked.
  */
 export async function answerDeltas(
   ctx: QueryCtx,
-  threadId: string,
+  threadRef: Id<"threads">,
   cursors: StreamCursor[],
   exposeRawReasoning: boolean,
 ): Promise<StreamsResult> {
@@ -67,7 +85,7 @@ export async function answerDeltas(
     const id = ctx.db.normalizeId("streams", streamId);
     const stream = id && (await ctx.db.get("streams", id));
     const stale = { streamId, status: "stale" as const, cursor };
-    if (!stream || stream.threadId !== threadId || !visible(stream, exposeRawReasoning)) {
+    if (!stream || stream.threadRef !== threadRef || !visible(stream, exposeRawReasoning)) {
       answers.push(stale);
       continue;
     }
@@ -79,7 +97,7 @@ export async function answerDeltas(
     const compacted = stream.compactedCursor ?? 0;
     let from = cursor;
     if (cursor < compacted) {
-      const tail = await readPartsTail(ctx, stream._id, "base", stream.baseLength ?? 0, MAX_REBASE_CHARS);
+      const tail = await baseTail(ctx, stream);
       answers.push({ streamId, status: "rebased", cursor: compacted, text: tail.text, omittedChars: tail.omittedChars, ...where });
       budget -= tail.text.length;
       from = compacted;

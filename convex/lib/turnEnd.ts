@@ -32,15 +32,15 @@ function settledStatus(status: TurnEnd["status"]): MessageStatus {
 export async function settleTurn(ctx: MutationCtx, turn: Doc<"turns">, end: TurnEnd, now: number): Promise<void> {
   const streams = await ctx.db
     .query("streams")
-    .withIndex("by_threadId_state", (q) => q.eq("threadId", turn.threadId).eq("state", "streaming"))
+    .withIndex("by_threadRef_state", (q) => q.eq("threadRef", turn.threadRef).eq("state", "streaming"))
     .take(MAX_LIVE_STREAMS_LISTED);
   for (const stream of streams) {
     if (stream.turnId === turn.turnId) await finishStream(ctx, stream, now);
   }
   const open = await ctx.db
     .query("messages")
-    .withIndex("by_threadId_turnId_status", (q) =>
-      q.eq("threadId", turn.threadId).eq("turnId", turn.turnId).eq("status", "inProgress"),
+    .withIndex("by_threadRef_turnId_status", (q) =>
+      q.eq("threadRef", turn.threadRef).eq("turnId", turn.turnId).eq("status", "inProgress"),
     )
     .take(MAX_OPEN_ITEMS_PER_TURN);
   const status = settledStatus(end.status);
@@ -49,7 +49,7 @@ export async function settleTurn(ctx: MutationCtx, turn: Doc<"turns">, end: Turn
     // Long streams are folded by their compaction instead (see cleanup.compactStream).
     await foldMessageText(ctx, { ...message, status }, FOLD_INLINE_MAX_DELTAS);
   }
-  await cancelTurnRequests(ctx, turn.threadId, turn.turnId, now);
+  await cancelTurnRequests(ctx, turn.threadRef, turn.turnId, now);
 }
 
 /**

@@ -7,7 +7,6 @@
 import type { Doc } from "../_generated/dataModel.js";
 import type { MutationCtx } from "../_generated/server.js";
 import { internal } from "../_generated/api.js";
-import { codexError } from "../../src/shared/errors.js";
 import {
   DEFAULT_STREAM_IDLE_TIMEOUT_MS,
   DEFAULT_TURN_IDLE_TIMEOUT_MS,
@@ -25,6 +24,8 @@ export type MessageFields = {
   text?: string | undefined;
   /** Raw item JSON (reasoning content left out). */
   item?: string;
+  /** The raw item without its text field (commandExecution `aggregatedOutput`), stored instead when `text` is stored. */
+  itemWithoutText?: string | undefined;
   fields?: ItemFields;
   reasoningContent?: string[] | undefined;
   startedAt?: number;
@@ -56,15 +57,17 @@ export class ThreadWriter {
   }
 
   /**
-   * The thread `threadId`, created for the session's user when first named.
-   * @throws ConvexError SESSION_MISMATCH when the thread belongs to another user.
+   * The session's user's thread `threadId`, created when first named. Threads
+   * are keyed by (user, codex thread id), so another user's thread of the
+   * same id is never read, touched or in the way.
    */
   async thread(threadId: string): Promise<Doc<"threads">> {
     const cached = this.threads.get(threadId);
     if (cached) return cached;
+    const userId = this.session.userId;
     let thread = await this.ctx.db
       .query("threads")
-      .withIndex("by_threadId", (q) => q.eq("threadId", threadId))
+      .withIndex("by_userId_threadId", (q) => q.eq("userId", userId).eq("threadId", threadId))
       .unique();
     if (thread === null) {
       const id = await this.ctx.db.insert("threads", {
@@ -76,11 +79,6 @@ export class ThreadWriter {
         updatedAt: this.now,
       });
       thread = (await this.ctx.db.get("threads", id))!;
-    } else if (thread.userId !== this.session.userId) {
-      throw codexError(
-        "SESSION_MISMATCH",
-        `Thread ${threadId} belongs to another user; a bridge session may only write its own user's threads.`,
-      );
     }
     this.threads.set(threadId, thread);
     return thread;
@@ -105,15 +103,15 @@ export class ThreadWriter {
     this.touched.add(key);
     const cached = this.turns.get(key);
     if (cached) return cached;
-    await this.thread(threadId); // checks the owner
+    const thread = await this.thread(threadId);
     let turn = await this.ctx.db
       .query("turns")
-      .withIndex("by_threadId_turnId", (q) => q.eq("threadId", threadId).eq("turnId", turnId))
+      .withIndex("by_threadRef_turnId", (q) => q.eq("threadRef", thread._id).eq("turnId", turnId))
       .unique();
     if (turn === null) {
-      const thread = await this.thread(threadId);
       const id = await this.ctx.db.insert("turns", {
         threadId,
+        threadRef: thread._id,
         turnId,
         order: thread.nextTurnOrder,
         status,
@@ -142,24 +140,29 @@ export class ThreadWriter {
     return next;
   }
 
-  /** The message of an item, or null. */
-  async message(threadId: string, itemId: string): Promise<Doc<"messages"> | null> {
+  /** The message of an item of a turn, or null. */
+  async message(threadId: string, turnId: string, itemId: string): Promise<Doc<"messages"> | null> {
+    const thread = await this.thread(threadId);
     return await this.ctx.db
       .query("messages")
-      .withIndex("by_threadId_itemId", (q) => q.eq("threadId", threadId).eq("itemId", itemId))
+      .withIndex("by_threadRef_turnId_itemId", (q) => q.eq("threadRef", thread._id).eq("turnId", turnId).eq("itemId", itemId))
       .unique();
   }
 
   /**
-   * Creates the message for an item if new (taking the thread's next order),
-   * then stores what is known of it. Fields left undefined keep their value.
+   * Creates the message for an item of a turn if new (taking the thread's
+   * next order), then stores what is known of it. Fields left undefined keep
+   * their value; text is never replaced by a shorter one (a late or repeated
+   * item/started with "" keeps the text), and a settled message never goes
+   * back to in progress.
    */
   async upsertMessage(threadId: string, turnId: string, itemId: string, fields: MessageFields): Promise<Doc<"messages">> {
-    let message = await this.message(threadId, itemId);
+    let message = await this.message(threadId, turnId, itemId);
     if (message === null) {
       const thread = await this.thread(threadId);
       const id = await this.ctx.db.insert("messages", {
         threadId,
+        threadRef: thread._id,
         turnId,
         itemId,
         order: thread.nextItemOrder,
@@ -172,19 +175,25 @@ export class ThreadWriter {
       if (turn.firstItemOrder === undefined) await this.patchTurn(threadId, turnId, { firstItemOrder: thread.nextItemOrder });
       message = (await this.ctx.db.get("messages", id))!;
     }
-    const patch: Partial<Doc<"messages">> = { kind: fields.kind, status: fields.status, ...fields.fields };
+    const settled = message.status !== "inProgress" && fields.status === "inProgress";
+    const patch: Partial<Doc<"messages">> = { kind: fields.kind, status: settled ? message.status : fields.status, ...fields.fields };
     if (fields.startedAt !== undefined) patch.startedAt = fields.startedAt;
     if (fields.completedAt !== undefined) patch.completedAt = fields.completedAt;
-    if (fields.text !== undefined) {
+    const textStored = fields.text !== undefined && fields.text.length >= (message.textLength ?? 0);
+    if (fields.text !== undefined && textStored) {
       const stored = await putText(this.ctx, message._id, "text", fields.text, message.textParts, MAX_MESSAGE_INLINE_CHARS);
       patch.text = stored.inline;
       patch.textParts = stored.parts;
       patch.textLength = fields.text.length;
     }
     if (fields.item !== undefined) {
-      const stored = await putText(this.ctx, message._id, "item", fields.item, message.itemParts, MAX_MESSAGE_INLINE_CHARS);
+      // A big command output is stored once: as the text, not again inside the raw item.
+      const omit = textStored && fields.itemWithoutText !== undefined;
+      const item = omit ? fields.itemWithoutText! : fields.item;
+      const stored = await putText(this.ctx, message._id, "item", item, message.itemParts, MAX_MESSAGE_INLINE_CHARS);
       patch.item = stored.parts === undefined ? stored.inline : "";
       patch.itemParts = stored.parts;
+      patch.itemOmitsText = omit ? true : undefined;
     }
     if (fields.reasoningContent !== undefined && fields.reasoningContent.some((c) => c !== "")) {
       const json = JSON.stringify(fields.reasoningContent);
@@ -193,7 +202,7 @@ export class ThreadWriter {
       patch.reasoningContentLength = fields.reasoningContent.reduce((n, c) => n + c.length, 0);
     }
     await this.ctx.db.patch("messages", message._id, patch);
-    this.knownItems.add(`${threadId}\u0000${itemId}`);
+    this.knownItems.add(JSON.stringify([threadId, turnId, itemId]));
     return { ...message, ...patch };
   }
 
@@ -202,9 +211,9 @@ export class ThreadWriter {
    * arrived before its item/started (kind inferred), so it keeps its place in order.
    */
   async upsertMessageIfMissing(threadId: string, turnId: string, itemId: string, kind: string): Promise<void> {
-    const key = `${threadId}\u0000${itemId}`;
+    const key = JSON.stringify([threadId, turnId, itemId]);
     if (this.knownItems.has(key)) return;
-    if ((await this.message(threadId, itemId)) === null) {
+    if ((await this.message(threadId, turnId, itemId)) === null) {
       await this.upsertMessage(threadId, turnId, itemId, { kind, status: "inProgress" });
     }
     this.knownItems.add(key);
@@ -226,9 +235,10 @@ export class ThreadWriter {
 
   private async reloadTurn(key: string): Promise<Doc<"turns"> | null> {
     const [threadId = "", turnId = ""] = key.split("\u0000");
+    const thread = await this.thread(threadId);
     return await this.ctx.db
       .query("turns")
-      .withIndex("by_threadId_turnId", (q) => q.eq("threadId", threadId).eq("turnId", turnId))
+      .withIndex("by_threadRef_turnId", (q) => q.eq("threadRef", thread._id).eq("turnId", turnId))
       .unique();
   }
 }

@@ -24,6 +24,7 @@ import {
   vLoggedEvent,
   vMessagesPage,
   vMessageText,
+  vPageFields,
   vServerRequest,
   vServerRequestStatus,
   vSession,
@@ -157,7 +158,7 @@ export function defineCodexApi(component: ComponentApi, options: CodexApiOptions
     }),
     /** The whole text and raw item of one message; see the component's `messages.getText`. */
     getMessageText: queryGeneric({
-      args: { threadId: v.string(), itemId: v.string() },
+      args: { threadId: v.string(), itemId: v.string(), turnId: v.optional(v.string()) },
       returns: v.union(v.null(), vMessageText),
       handler: async (ctx, args) =>
         ctx.runQuery(component.messages.getText, { ...args, exposeRawReasoning, userId: await requireUser(ctx) }),
@@ -165,7 +166,7 @@ export function defineCodexApi(component: ComponentApi, options: CodexApiOptions
     /** The caller's threads, newest first; see the component's `threads.list`. */
     listThreads: queryGeneric({
       args: { paginationOpts: paginationOptsValidator },
-      returns: v.object({ page: v.array(vThread), isDone: v.boolean(), continueCursor: v.string() }),
+      returns: v.object({ page: v.array(vThread), ...vPageFields }),
       handler: async (ctx, args) =>
         ctx.runQuery(component.threads.list, { ...args, userId: await requireUser(ctx) }),
     }),
@@ -214,7 +215,7 @@ export function defineCodexApi(component: ComponentApi, options: CodexApiOptions
     /** A page of a thread's event log; see the component's `events.list`. */
     listEvents: queryGeneric({
       args: { threadId: v.string(), paginationOpts: paginationOptsValidator },
-      returns: v.object({ page: v.array(vLoggedEvent), isDone: v.boolean(), continueCursor: v.string() }),
+      returns: v.object({ page: v.array(vLoggedEvent), ...vPageFields }),
       handler: async (ctx, args) =>
         ctx.runQuery(component.events.list, { ...args, userId: await requireUser(ctx) }),
     }),

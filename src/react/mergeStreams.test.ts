@@ -222,6 +222,15 @@ describe("mergeMessages", () => {
     expect(mergeMessages([...newestFirst, ...olderPage], noStreams).map((m) => m.itemId)).toEqual(["z", "a", "b", "c"]);
   });
 
+  test("an item id reused by a rerun turn is a message of its own", () => {
+    const cutOff = message("a", 0, { turnId: "tu-1", status: "failed", text: "Hello wor" });
+    const rerun = message("a", 1, { turnId: "tu-2", text: "Hello world!", _id: "id-a2" });
+    expect(mergeMessages([rerun, cutOff], noStreams).map((m) => [m.turnId, m.text])).toEqual([
+      ["tu-1", "Hello wor"],
+      ["tu-2", "Hello world!"],
+    ]);
+  });
+
   test("keeps durable messages as they are, not streaming", () => {
     const [merged] = mergeMessages([message("a", 0, { text: "done" })], noStreams);
     expect(merged).toMatchObject({ itemId: "a", text: "done", streaming: false, streams: [] });

@@ -183,6 +183,13 @@ export type UIMessage = MessageDoc & {
   /** True while the item is in progress and has live streams. */
   streaming: boolean;
   /**
+   * Whether `text` is the whole text. False when a long text came as its head
+   * (`textParts` set: the first `MAX_MESSAGE_INLINE_CHARS` = 8 Ki code units)
+   * and the rest is not loaded (yet): pass `fullText` to `useMessages`, or use
+   * `useMessageText`.
+   */
+  textComplete: boolean;
+  /**
    * The item's live streams (reasoning summary parts, command output, ...),
    * ordered by kind then part; empty once the item is no longer in progress
    * (its texts are then in `text` and `item`).
@@ -211,7 +218,8 @@ const KIND_ORDER: readonly StreamKind[] = [
  *
  * - Messages may come from several pages, in any order; the result is sorted
  *   ascending by `order`.
- * - One entry per `itemId`. When an item appears twice (adjacent pages during
+ * - One entry per item of a turn (`turnId` + `itemId`: a rerun turn may
+ *   reuse an item id). When an item appears twice (adjacent pages during
  *   live updates), the newer copy is kept: a finished status (completed,
  *   failed, declined) beats inProgress; then the later `completedAt`; then the
  *   longer text (`textLength`, else `text.length`); then the later
@@ -228,10 +236,12 @@ const KIND_ORDER: readonly StreamKind[] = [
  * @returns one `UIMessage` per item, ascending by `order`.
  */
 export function mergeMessages(messages: readonly MessageDoc[], live: LiveStreams): UIMessage[] {
+  const itemKey = (turnId: string, itemId: string) => JSON.stringify([turnId, itemId]);
   const byItem = new Map<string, MessageDoc>();
   for (const message of messages) {
-    const kept = byItem.get(message.itemId);
-    if (kept === undefined || isNewer(message, kept)) byItem.set(message.itemId, message);
+    const key = itemKey(message.turnId, message.itemId);
+    const kept = byItem.get(key);
+    if (kept === undefined || isNewer(message, kept)) byItem.set(key, message);
   }
   const streamsByItem = new Map<string, UIStream[]>();
   for (const stream of live.streams) {
@@ -243,13 +253,14 @@ export function mergeMessages(messages: readonly MessageDoc[], live: LiveStreams
       text: read.text,
       cursor: read.cursor,
     };
-    const list = streamsByItem.get(stream.itemId);
+    const key = itemKey(stream.turnId, stream.itemId);
+    const list = streamsByItem.get(key);
     if (list) list.push(entry);
-    else streamsByItem.set(stream.itemId, [entry]);
+    else streamsByItem.set(key, [entry]);
   }
   const merged: UIMessage[] = [];
   for (const message of byItem.values()) {
-    const streams = message.status === "inProgress" ? (streamsByItem.get(message.itemId) ?? []) : [];
+    const streams = message.status === "inProgress" ? (streamsByItem.get(itemKey(message.turnId, message.itemId)) ?? []) : [];
     streams.sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.part - b.part);
     const textKind = TEXT_STREAM_KIND[message.kind];
     const streamed = streams
@@ -261,6 +272,7 @@ export function mergeMessages(messages: readonly MessageDoc[], live: LiveStreams
       text: streamed !== "" ? streamed : message.text,
       streaming: streams.length > 0,
       streams,
+      textComplete: streamed !== "" || message.textParts === undefined,
     });
   }
   return merged.sort((a, b) => a.order - b.order || (a.itemId < b.itemId ? -1 : a.itemId > b.itemId ? 1 : 0));

@@ -3,6 +3,8 @@ import { describe, expectTypeOf, test } from "vitest";
 import { api } from "../../example/convex/_generated/api.js";
 import type { MessagesPage, StreamArgs } from "../shared/validators.js";
 import type { MessagesQuery, ThreadQueryArgs } from "./types.js";
+import type { UIMessage } from "./mergeStreams.js";
+import type { MessageTextQuery } from "./useMessageText.js";
 import { useMessages } from "./useMessages.js";
 
 type HostArgs = {
@@ -30,5 +32,18 @@ describe("MessagesQuery", () => {
     expectTypeOf<NoThread>().not.toExtend<MessagesQuery>();
     type OtherResult = FunctionReference<"query", "public", HostArgs, { page: string[] }>;
     expectTypeOf<OtherResult>().not.toExtend<MessagesQuery>();
+  });
+});
+
+describe("UIMessage", () => {
+  test("carries the outputIncomplete mark of a command whose streamed and reported output differ", () => {
+    expectTypeOf<UIMessage["outputIncomplete"]>().toEqualTypeOf<{ streamedBytes: number; reportedBytes: number } | undefined>();
+    expectTypeOf<UIMessage["itemOmitsText"]>().toEqualTypeOf<boolean | undefined>();
+  });
+});
+
+describe("MessageTextQuery", () => {
+  test("the host's getMessageText fits useMessages({ fullText }) and useMessageText", () => {
+    expectTypeOf(api.codex.getMessageText).toExtend<MessageTextQuery>();
   });
 });

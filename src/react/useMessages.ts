@@ -6,6 +6,7 @@ import { useMemo } from "react";
 import { mergeMessages, type UIMessage } from "./mergeStreams.js";
 import { type MessagesQuery, type ThreadQueryArgs, withQueryArgs } from "./types.js";
 import { useStreamDeltas } from "./useStreamDeltas.js";
+import { type MessageTextQuery, useFullTexts } from "./useMessageText.js";
 import { useThreadStreams } from "./useThreadStreams.js";
 import type { StreamInfo } from "../shared/validators.js";
 
@@ -16,6 +17,15 @@ export type UseMessagesOptions = {
   initialNumItems: number;
   /** Follow live streams so in-progress items show their text as it arrives. Default false. */
   stream?: boolean;
+  /**
+   * The host's `getMessageText`: when given, the whole text of every loaded
+   * message longer than `MAX_MESSAGE_INLINE_CHARS` (8 Ki code units; pages
+   * carry only that head) is loaded once and put in place; `textComplete`
+   * says which texts are whole. Cost: one one-shot query per long message
+   * (see `useFullTexts`). Without it, long messages show their head with
+   * `textComplete: false` (load one on demand with `useMessageText`).
+   */
+  fullText?: MessageTextQuery;
 };
 
 /** As convex/react's `usePaginatedQuery`: `{ results, status, isLoading, loadMore }`. */
@@ -35,14 +45,15 @@ export type UseMessagesResult = UsePaginatedQueryResult<UIMessage>;
  * const { results, status, loadMore } = useMessages(
  *   api.codex.listMessages,
  *   threadId ? { threadId } : "skip",
- *   { initialNumItems: 30, stream: true },
+ *   { initialNumItems: 30, stream: true, fullText: api.codex.getMessageText },
  * );
- * // results: UIMessage[] ascending by order; results[i].text grows while streaming.
+ * // results: UIMessage[] ascending by order; results[i].text grows while streaming;
+ * // results[i].textComplete is false while a long text shows only its head.
  * ```
  *
  * @param query - The host's `listMessages` query (see {@link MessagesQuery}).
  * @param args - `{ threadId, ...hostArgs }`, or `"skip"` to load nothing.
- * @param options - `{ initialNumItems, stream? }`.
+ * @param options - `{ initialNumItems, stream?, fullText? }`.
  * @returns `{ results: UIMessage[], status, isLoading, loadMore(numItems) }`,
  *   status one of "LoadingFirstPage", "CanLoadMore", "LoadingMore", "Exhausted".
  */
@@ -60,9 +71,10 @@ export function useMessages<Query extends MessagesQuery>(
   const streamArgs = options.stream === true ? args : "skip";
   const streams = useThreadStreams(query, streamArgs);
   const texts = useStreamDeltas(query, streamArgs, streams);
-  const results = useMemo(
+  const merged = useMemo(
     () => mergeMessages(paginated.results, { streams: streams ?? NO_STREAMS, texts }),
     [paginated.results, streams, texts],
   );
+  const results = useFullTexts(options.fullText, args, merged);
   return { ...paginated, results };
 }

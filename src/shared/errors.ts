@@ -9,7 +9,10 @@ export const ERROR_CODES = {
   THREAD_NOT_FOUND: "THREAD_NOT_FOUND",
   /** `ingestSafe` named a session `ensureSession` never created. */
   SESSION_NOT_FOUND: "SESSION_NOT_FOUND",
-  /** The session or thread belongs to another user. */
+  /**
+   * Kept for clients that branch on it; the component no longer throws it:
+   * sessions and threads are keyed per user, so another user's ids are never in the way.
+   */
   SESSION_MISMATCH: "SESSION_MISMATCH",
   /** A batch or event is over a size limit in `src/shared/limits.ts`. */
   PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",

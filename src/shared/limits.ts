@@ -8,6 +8,24 @@
 /** Most events one `ingestSafe` call takes. */
 export const MAX_EVENTS_PER_BATCH = 512;
 
+/**
+ * Most codex lines one coalesced event may stand for (`seqEnd - seq + 1`).
+ * The bridge merges at most `MAX_COALESCED_DELTA_BYTES` (256 KiB) of delta
+ * lines into one event, each line at least ~50 bytes, so its runs stay under
+ * ~5,300 seqs; this bound leaves room for coarser coalescing while refusing a
+ * `seqEnd` no bridge could have sent (e.g. 2^53 - 1, which would mark every
+ * later seq a duplicate): such a batch is INVALID_BATCH.
+ */
+export const MAX_COALESCED_SEQS = 65_536;
+
+/**
+ * Deepest JSON nesting (arrays and objects) of a line ingest applies. Codex
+ * lines nest a dozen levels; a deeper line is logged as malformed, whole,
+ * instead of being walked (deep recursion would overflow the stack and block
+ * every later event of the session).
+ */
+export const MAX_LINE_JSON_DEPTH = 256;
+
 /** Most bytes of event `line` text one `ingestSafe` call takes (UTF-16 length, a safe proxy). */
 export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 

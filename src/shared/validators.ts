@@ -44,6 +44,7 @@ export {
   vMessageStatus,
   vMessageText,
   vMessagesPage,
+  vPageFields,
 } from "./validators/messages.js";
 export type {
   Message,

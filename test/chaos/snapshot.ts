@@ -37,9 +37,9 @@ export async function readConvex(t: ConvexApp): Promise<ConvexSnap> {
     const threads: ThreadSnap[] = [];
     for (const thread of (await db.query("threads").collect()) as Doc[]) {
       const threadId = String(thread.threadId);
-      const turns = (await db.query("turns").withIndex("by_threadId_order", (q) => q.eq("threadId", threadId)).collect()) as Doc[];
-      const messages = (await db.query("messages").withIndex("by_threadId_order", (q) => q.eq("threadId", threadId)).collect()) as Doc[];
-      const streams = (await db.query("streams").withIndex("by_threadId_state", (q) => q.eq("threadId", threadId)).collect()) as Doc[];
+      const turns = (await db.query("turns").withIndex("by_threadRef_order", (q) => q.eq("threadRef", thread._id)).collect()) as Doc[];
+      const messages = (await db.query("messages").withIndex("by_threadRef_order", (q) => q.eq("threadRef", thread._id)).collect()) as Doc[];
+      const streams = (await db.query("streams").withIndex("by_threadRef_state", (q) => q.eq("threadRef", thread._id)).collect()) as Doc[];
       const snaps: TurnSnap[] = [];
       for (const turn of turns) {
         const turnId = String(turn.turnId);

@@ -10,6 +10,13 @@ import type { CodexEvent } from "../../src/shared/validators.js";
 import { runInCodex, type TestConvexApp } from "../convexTest.js";
 import { toEvents } from "./events.js";
 
+/**
+ * Timeout of a heavy convex-test test (megabytes of text, thousands of rows,
+ * long transcripts), in ms: ample headroom for a busy 2-core CI machine. No
+ * test asserts on speed.
+ */
+export const HEAVY_TEST_TIMEOUT_MS = 120_000;
+
 export const ALICE = { subject: "alice", tokenIdentifier: "test|alice" };
 export const BOB = { subject: "bob", tokenIdentifier: "test|bob" };
 
@@ -71,7 +78,7 @@ export function transcriptEvents(jsonl: string): CodexEvent[] {
 
 /** Every document of the component's tables, without ids, creation times and fields that hold times of day. */
 export async function dumpTables(t: TestConvexApp): Promise<Record<TableName, Record<string, unknown>[]>> {
-  const VOLATILE = new Set(["_id", "_creationTime", "lastSeenAt", "updatedAt", "streamId", "watchdogAt", "lastEventAt", "finishedAt", "ownerId", "resolvedAt"]);
+  const VOLATILE = new Set(["_id", "_creationTime", "lastSeenAt", "updatedAt", "streamId", "watchdogAt", "lastEventAt", "finishedAt", "ownerId", "resolvedAt", "threadRef", "sessionRef"]);
   return runInCodex(t, async (ctx) => {
     const out = {} as Record<TableName, Record<string, unknown>[]>;
     for (const table of TABLES) {

@@ -52,8 +52,9 @@ export const vMessage = v.object({
   role: v.optional(vMessageRole),
   /**
    * What a UI shows as the item's text, when the item has one. When the text
-   * is longer than `MAX_INLINE_CHARS`, this is its head and `textParts` is set:
-   * fetch the whole text with `messages.getText`.
+   * is longer than `MAX_MESSAGE_INLINE_CHARS` (8 Ki UTF-16 code units), this
+   * is its head and `textParts` is set: fetch the whole text with
+   * `messages.getText` (the hooks' `useMessages({ fullText })` or `useMessageText`).
    */
   text: v.optional(v.string()),
   /** Number of stored parts of a long text; absent when `text` is whole. */
@@ -84,6 +85,19 @@ export const vMessage = v.object({
   phase: v.optional(v.string()),
   /** reasoning: length of the raw reasoning content, kept apart and shown only when the host opts in. */
   reasoningContentLength: v.optional(v.number()),
+  /**
+   * commandExecution: the output codex streamed and the `aggregatedOutput` it
+   * reported differ in size (codex lost output deltas, or cut the aggregated
+   * text to ~1 MiB with an "… N bytes omitted …" marker). `text` is what codex
+   * reported; the streamed output is kept whole and durable, read with
+   * `messages.getText` (`streamedOutput`). Sizes in UTF-8 bytes.
+   */
+  outputIncomplete: v.optional(v.object({ streamedBytes: v.number(), reportedBytes: v.number() })),
+  /**
+   * commandExecution: the raw `item`'s `aggregatedOutput` is null here because
+   * it equals `text` (stored once); `messages.getText` returns the item whole.
+   */
+  itemOmitsText: v.optional(v.boolean()),
   /** True once a `thread/revert` removed the item's turn from Codex's history. */
   reverted: v.optional(v.boolean()),
   /**
@@ -115,17 +129,28 @@ export const vMessageText = v.object({
   item: v.string(),
   /** reasoning: the raw reasoning content parts, only when the host exposes raw reasoning. */
   reasoningContent: v.optional(v.array(v.string())),
+  /** commandExecution with `outputIncomplete`: the output as codex streamed it, whole. */
+  streamedOutput: v.optional(v.string()),
 });
 export type MessageText = Infer<typeof vMessageText>;
 
-/** A page of messages plus, when asked, stream information. */
-export const vMessagesPage = v.object({
-  page: v.array(vMessageDoc),
+/**
+ * The fields of every paginated answer besides `page`, as convex-helpers'
+ * `usePaginatedQuery` reads them.
+ */
+export const vPageFields = {
   isDone: v.boolean(),
   continueCursor: v.string(),
   /** Where to split a page that grew too big (convex-helpers' `usePaginatedQuery` uses it). */
   splitCursor: v.optional(v.union(v.string(), v.null())),
+  /** `SplitRequired`: the page held more rows than it may return; it came back empty, split it at `splitCursor`. */
   pageStatus: v.optional(v.union(v.literal("SplitRecommended"), v.literal("SplitRequired"), v.null())),
+};
+
+/** A page of messages plus, when asked, stream information. */
+export const vMessagesPage = v.object({
+  page: v.array(vMessageDoc),
+  ...vPageFields,
   streams: v.optional(vStreamsResult),
 });
 export type MessagesPage = Infer<typeof vMessagesPage>;

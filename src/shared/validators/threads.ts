@@ -164,6 +164,8 @@ export const vLoggedEventFields = {
   origin: vEventOrigin,
   /** The JSON-RPC method, `response`, or `malformed`. */
   method: v.string(),
+  /** Why a `malformed` line was not applied (not JSON, nested too deep, ...). */
+  reason: v.optional(v.string()),
   /** The line, whole when short, else "" and `lineParts` is set. */
   line: v.string(),
   lineParts: v.optional(v.number()),
