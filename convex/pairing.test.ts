@@ -120,13 +120,18 @@ describe("device authentication", { timeout: TEST_TIMEOUT_MS }, () => {
     expect(await t.withIdentity(BOB).query(api.codex.getThread, { threadId: "th-1" })).toBeNull();
     const session = await runInCodex(t, (ctx) => ctx.db.query("sessions").first());
     expect(session?.deviceId).toBe(deviceId);
-    // Bob's device cannot take over Alice's session.
+    // Bob's device cannot take over Alice's session: the same session id is Bob's own session.
     const bobs = await pairDevice(t, BOB, "bob-box");
-    await expectCode(t.mutation(api.codex.ensureSession, { deviceSecret: bobs.deviceSecret, sessionId: "s-dev" }), "SESSION_MISMATCH");
-    await expectCode(
-      t.mutation(api.codex.ingestSafe, { deviceSecret: bobs.deviceSecret, sessionId: "s-dev", events: toEvents([threadStarted("th-x")], 2) }),
-      "SESSION_MISMATCH",
+    expect(await t.mutation(api.codex.ensureSession, { deviceSecret: bobs.deviceSecret, sessionId: "s-dev" })).toMatchObject({
+      ackedSeq: 0,
+      created: true,
+    });
+    await t.mutation(api.codex.ingestSafe, { deviceSecret: bobs.deviceSecret, sessionId: "s-dev", events: toEvents([threadStarted("th-1")], 1) });
+    const sessions = await runInCodex(t, (ctx) => ctx.db.query("sessions").collect());
+    expect(sessions.map((s) => [s.userId === session?.userId, s.deviceId === deviceId, s.ackedSeq])).toEqual(
+      expect.arrayContaining([[true, true, session?.ackedSeq], [false, false, 1]]),
     );
+    expect(await alice.query(api.codex.getThread, { threadId: "th-1" })).toMatchObject({ sessionId: "s-dev" });
   });
 
   test("a revoked device gets DEVICE_REVOKED on every bridge-facing call; an unknown secret DEVICE_UNKNOWN", async () => {
