@@ -15,7 +15,8 @@ import { REPO_ROOT, runCli } from "../support/cli.js";
 
 function readmeCliSection(): string {
   const readme = readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
-  const start = readme.indexOf("## CLI\n");
+  const start = readme.indexOf("## CLI reference\n");
+  if (start < 0) throw new Error("README.md has no \"## CLI reference\" section");
   const end = readme.indexOf("\n## ", start + 1);
   return readme.slice(start, end);
 }
