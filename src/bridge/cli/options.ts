@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { BridgeError } from "../errors.js";
 import { LOG_LEVELS, type LogLevel } from "../log.js";
 import type { OutboxSynchronous } from "../outbox/outbox.js";
+import { CODEX_RETRY_TIMEOUT_MS } from "../codex/turnWatch.js";
 import { DEFAULT_LOG_LEVEL } from "./logger.js";
 
 /** Outbox file under the working directory when `--outbox` is not given. */
@@ -26,6 +27,7 @@ export type WorkOptions = GlobalOptions & {
   maxPendingBytes?: number;
   logDir?: string;
   flushTimeout?: number;
+  retryTimeout?: number;
   coalesceDeltas: boolean;
   keepAcked: boolean;
   status: boolean;
@@ -69,6 +71,11 @@ export function addWorkOptions(command: Command): Command {
     .option("--max-pending-bytes <bytes>", "cap on bytes Convex has not acknowledged yet (default 1 GiB)", positiveInt)
     .option("--log-dir <dir>", `directory of codex's stderr logs, rotated (default: <outbox dir>/${DEFAULT_LOG_DIR_NAME})`)
     .option("--flush-timeout <ms>", "how long to wait for Convex before exiting, in ms", positiveInt)
+    .option(
+      "--retry-timeout <ms>",
+      `fail a turn after codex retried the model this long with no progress, in ms (default ${CODEX_RETRY_TIMEOUT_MS})`,
+      positiveInt,
+    )
     .option("--coalesce-deltas", "merge adjacent text deltas of one item before pushing (same seqs, fewer events)", false)
     .option("--keep-acked", "keep rows Convex acknowledged in the outbox (for audits); default: delete them", false)
     .option("--no-status", "no live status line on a terminal")

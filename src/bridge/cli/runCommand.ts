@@ -41,6 +41,7 @@ export async function runCommand(prompt: string, options: RunCommandOptions): Pr
       codexBin: options.codexBin,
       logDir: logDir(options),
       flushTimeoutMs: options.flushTimeout,
+      retryTimeoutMs: options.retryTimeout,
       pusher: pusherTuning(options),
       log: live.log,
       onStart: (bridge) => live.attach(bridge),

@@ -57,7 +57,7 @@ export type BridgeOptions = {
   pusher?: PusherTuning;
   backpressure?: BackpressureOptions;
   /** Codex supervision limits. */
-  supervision?: Pick<JobRunnerOptions, "maxCodexRestarts" | "maxTurnAttempts" | "restartDelayMs">;
+  supervision?: Pick<JobRunnerOptions, "maxCodexRestarts" | "maxTurnAttempts" | "restartDelayMs" | "retryTimeoutMs">;
   log?: BridgeLog;
 };
 

@@ -5,6 +5,7 @@
  * and the thread resumed if codex dies mid-turn). The CLI and the demo call it.
  */
 import { Bridge, type BridgeOptions } from "./bridge.js";
+import { requireCodexLogin } from "../codex/codexAccount.js";
 import { codexVersion, findCodexBinary } from "../codex/codexBinary.js";
 import { BridgeError } from "../errors.js";
 import { newJobId } from "./jobs.js";
@@ -40,6 +41,11 @@ export type RunOptions = {
   logDir?: string;
   /** How long to wait for Convex after the turn, in ms; default {@link RUN_FLUSH_TIMEOUT_MS}. */
   flushTimeoutMs?: number;
+  /**
+   * How long the turn may go with codex retrying the model and no progress
+   * before it is failed, in ms; default `CODEX_RETRY_TIMEOUT_MS` (see `turnWatch.ts`).
+   */
+  retryTimeoutMs?: number;
   /** Pusher tuning. */
   pusher?: PusherTuning;
   log?: BridgeLog;
@@ -56,6 +62,8 @@ export type RunSummary = {
   status: string;
   /** The turn's error message when it failed, or why the run failed or stopped. */
   error: string | null;
+  /** codex's answer: the turn's final agent message, or null when it gave none. */
+  answer: string | null;
   codexVersion: string;
   /** Lines stored in the outbox for this session (from codex and from the bridge). */
   events: number;
@@ -72,13 +80,15 @@ export type RunSummary = {
 };
 
 /**
- * Runs one turn end to end: find codex, spawn `codex app-server`, initialize,
- * `thread/start` in `cwd`, `turn/start` with `prompt`, wait for
- * `turn/completed`, flush the outbox to Convex, stop codex.
+ * Runs one turn end to end: find codex, check it is signed in (when its model
+ * provider needs it), spawn `codex app-server`, initialize, `thread/start` in
+ * `cwd`, `turn/start` with `prompt`, wait for `turn/completed` (or give up
+ * after `retryTimeoutMs` of codex retrying the model), flush the outbox to
+ * Convex, stop codex.
  *
  * @returns the {@link RunSummary}.
  * @throws BridgeError `CODEX_BINARY_NOT_FOUND` (with the ways to provide it),
- *   `OUTBOX_CORRUPT`; `CODEX_SPAWN_FAILED`, `CODEX_EXITED`, `RPC_ERROR`,
+ *   `CODEX_NOT_SIGNED_IN` (before anything is stored), `OUTBOX_CORRUPT`; `CODEX_SPAWN_FAILED`, `CODEX_EXITED`, `RPC_ERROR`,
  *   `OUTBOX_FULL` when the job fails before any turn completed. Events stored
  *   before a failure stay in the outbox.
  */
@@ -86,6 +96,7 @@ export async function run(options: RunOptions): Promise<RunSummary> {
   const started = Date.now();
   const binary = findCodexBinary({ explicit: options.codexBin }).path;
   const version = await codexVersion(binary);
+  await requireCodexLogin({ binaryPath: binary, env: options.codexEnv, codexArgs: options.codexArgs, cwd: options.cwd });
   const outbox = Outbox.open(options.outboxPath, { synchronous: options.synchronous, maxPendingBytes: options.maxPendingBytes });
   try {
     const bridgeOptions: BridgeOptions = {
@@ -100,6 +111,7 @@ export async function run(options: RunOptions): Promise<RunSummary> {
       resumeLeftovers: false,
       flushTimeoutMs: options.flushTimeoutMs ?? RUN_FLUSH_TIMEOUT_MS,
       pusher: options.pusher,
+      supervision: options.retryTimeoutMs === undefined ? undefined : { retryTimeoutMs: options.retryTimeoutMs },
       log: options.log,
     };
     const bridge = new Bridge(bridgeOptions);
@@ -117,6 +129,7 @@ export async function run(options: RunOptions): Promise<RunSummary> {
       turnId: turn?.turnId ?? "",
       status: turn?.status ?? job.state,
       error: turn?.error ?? job.error,
+      answer: turn?.answer ?? null,
       codexVersion: version,
       events: session.lastSeq,
       acked: session.ackedSeq,
