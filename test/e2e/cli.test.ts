@@ -9,6 +9,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { buildProgram } from "../../src/bridge/cli/program.js";
 import { Outbox } from "../../src/bridge/outbox/outbox.js";
+import { makeCodexHome } from "../stand-ins/codex-home.js";
 import { createConvexApp } from "../stand-ins/convexApp.js";
 import { startConvexHttpStandIn, type ConvexHttpStandIn } from "../stand-ins/convexHttpStandIn.js";
 import { REPO_ROOT, runCli } from "../support/cli.js";
@@ -71,13 +72,16 @@ describe("status and doctor as processes", () => {
     expect(result.stderr).toMatch(/No outbox at .*nowhere/);
   });
 
-  test("doctor checks the binary, the URL, the outbox and the disk", async () => {
-    const result = await runCli(["doctor", "--cwd", dir, "--convex-url", convex.url, "--json"], { ...process.env, CODEX_CONVEX_AUTH_TOKEN: "" });
+  test("doctor checks the binary, codex's login, the deployment and its functions, the token, the outbox and the disk", async () => {
+    const home = await makeCodexHome({ modelUrl: "http://127.0.0.1:9/v1" });
+    const result = await runCli(["doctor", "--cwd", dir, "--convex-url", convex.url, "--json"], { ...home.env, CODEX_CONVEX_AUTH_TOKEN: "alice" });
+    await home.cleanup();
     const report = JSON.parse(result.stdout) as { ok: boolean; checks: Array<{ name: string; status: string; detail: string }> };
     const byName = Object.fromEntries(report.checks.map((c) => [c.name, c]));
     expect(byName["codex binary"]).toMatchObject({ status: "ok", detail: expect.stringMatching(/0\.169\.0/) });
-    expect(byName["Convex URL"]).toMatchObject({ status: "ok", detail: expect.stringMatching(/answered HTTP/) });
-    expect(byName["auth token"]?.status).toBe("warn");
+    expect(byName["codex login"]).toMatchObject({ status: "ok", detail: expect.stringMatching(/no login needed/) });
+    expect(byName["Convex URL"]).toMatchObject({ status: "ok", detail: expect.stringMatching(/a Convex deployment serving codex:listSessions/) });
+    expect(byName["auth token"]).toMatchObject({ status: "ok", detail: expect.stringMatching(/^accepted/) });
     expect(byName.outbox).toMatchObject({ status: "ok", detail: expect.stringMatching(/integrity ok, 1 session/) });
     expect(byName["disk space"]?.status).not.toBe("fail");
     expect(report.ok).toBe(true);
