@@ -5,7 +5,7 @@
  * calling one), the auth token (accepted by it), the outbox file, and free
  * disk space.
  */
-import { accessSync, constants, existsSync, statfsSync } from "node:fs";
+import { accessSync, constants, existsSync, statfsSync, statSync } from "node:fs";
 import path from "node:path";
 import { describeAccount, NOT_SIGNED_IN_MESSAGE, readCodexAccount } from "../codex/codexAccount.js";
 import { codexVersion, findCodexBinary } from "../codex/codexBinary.js";
@@ -32,6 +32,8 @@ export type DoctorOptions = {
   authToken?: string;
   /** The host's API module exporting the bridge's wrappers (`--api`); default `codex`. */
   api?: string;
+  /** The working directory (`--cwd`): codex works there; it must exist. */
+  cwd?: string;
   /** The outbox file to check (it need not exist yet). */
   outboxPath: string;
   env?: NodeJS.ProcessEnv;
@@ -43,9 +45,10 @@ export async function runDoctor(options: DoctorOptions): Promise<Check[]> {
   return Promise.all([
     check("codex binary", () => checkCodex(options)),
     check("codex login", () => checkLogin(options)),
+    check("working directory", async () => checkCwd(options.cwd)),
     check("Convex URL", async () => (await convex).deployment),
     check("auth token", async () => (await convex).token),
-    check("outbox", async () => checkOutbox(options.outboxPath)),
+    check("outbox", async () => checkOutbox(options.outboxPath, options.cwd)),
     check("disk space", async () => checkDisk(options.outboxPath)),
   ]);
 }
@@ -71,12 +74,36 @@ async function checkLogin(options: DoctorOptions): Promise<Omit<Check, "name">> 
   } catch {
     return { status: "warn", detail: "not checked: no codex binary" };
   }
-  const answer = await readCodexAccount({ binaryPath: binary, env: options.env });
+  const cwd = options.cwd !== undefined && isDirectory(options.cwd) ? options.cwd : undefined;
+  const answer = await readCodexAccount({ binaryPath: binary, env: options.env, cwd });
   if (answer.account === null && answer.requiresOpenaiAuth) return { status: "fail", detail: NOT_SIGNED_IN_MESSAGE };
   return { status: "ok", detail: describeAccount(answer) };
 }
 
-function checkOutbox(file: string): Omit<Check, "name"> {
+function checkCwd(cwd: string | undefined): Omit<Check, "name"> {
+  if (cwd === undefined) return { status: "ok", detail: `${process.cwd()} (the current directory)` };
+  if (!existsSync(cwd)) return { status: "fail", detail: `${cwd} does not exist: pass --cwd an existing folder (run and bridge refuse a missing one)` };
+  if (!isDirectory(cwd)) return { status: "fail", detail: `${cwd} is not a directory: pass --cwd a folder` };
+  try {
+    accessSync(cwd, constants.W_OK);
+  } catch {
+    return { status: "warn", detail: `${cwd} exists but is not writable: codex cannot change files there` };
+  }
+  return { status: "ok", detail: `${cwd} exists and is writable` };
+}
+
+function isDirectory(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function checkOutbox(file: string, cwd: string | undefined): Omit<Check, "name"> {
+  if (!existsSync(file) && cwd !== undefined && !isDirectory(cwd) && !path.relative(cwd, file).startsWith("..")) {
+    return { status: "warn", detail: `not checked: ${file} would be under the missing working directory ${cwd}` };
+  }
   if (!existsSync(file)) {
     const dir = nearestExisting(path.dirname(file));
     accessSync(dir, constants.W_OK);
