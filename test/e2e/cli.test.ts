@@ -2,7 +2,7 @@
  * The CLI's surface: every flag is in `--help` and in README's "## CLI"
  * section; `status` and `doctor` as real processes.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -91,5 +91,46 @@ describe("status and doctor as processes", () => {
     expect(down.code).toBe(1);
     expect(down.stdout).toMatch(/FAIL\s+codex binary/);
     expect(down.stdout).toMatch(/FAIL\s+Convex URL\s+http:\/\/127\.0\.0\.1:9 did not answer/);
+  });
+});
+
+describe("usage errors and --cwd", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "codex-convex-usage-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test.each([
+    [["run", "hi", "--jsn"], /^codex-convex run: unknown option '--jsn' \(Did you mean --json\?\)$/],
+    [["run"], /^codex-convex run: missing required argument 'prompt'$/],
+    [["bridge", "--max-threads", "0"], /^codex-convex bridge: option '--max-threads <n>' argument '0' is invalid\. expected a positive integer$/],
+    [["rn"], /^codex-convex: unknown command 'rn' \(Did you mean run\?\)$/],
+  ])("%j prints the one wrong line and a pointer to --help, exit 2", async (args, line) => {
+    const result = await runCli(args, process.env);
+    expect(result.code).toBe(2);
+    const lines = result.stderr.trimEnd().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(line);
+    expect(lines[1]).toMatch(/^Run 'codex-convex( \w+)? --help' for its options\.$/);
+    expect(result.stdout).toBe("");
+  });
+
+  test("run with a --cwd that does not exist: a usage error, and no folder is created", async () => {
+    const missing = path.join(dir, "typo");
+    const result = await runCli(["run", "hi", "--cwd", missing, "--convex-url", "http://127.0.0.1:9"], process.env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(new RegExp(`^codex-convex run: option '--cwd <dir>' argument '${missing}' is invalid\\. no such directory`));
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  test("doctor reports a missing --cwd as a failed check", async () => {
+    const missing = path.join(dir, "typo");
+    const result = await runCli(["doctor", "--cwd", missing, "--convex-url", "http://127.0.0.1:9"], process.env);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/FAIL\s+working directory\s+.*typo does not exist/);
+    expect(existsSync(missing)).toBe(false);
   });
 });

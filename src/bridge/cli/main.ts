@@ -5,9 +5,14 @@
  */
 import { reportAndExit } from "./output.js";
 import { buildProgram } from "./program.js";
+import { usageExitCode } from "./usage.js";
 
 buildProgram()
   .parseAsync(process.argv)
   // Exit explicitly: a stopped bridge may leave stdin (--jobs -) open.
   .then(() => process.exit(process.exitCode ?? 0))
-  .catch((error: unknown) => reportAndExit(error));
+  .catch((error: unknown) => {
+    const usage = usageExitCode(error);
+    if (usage !== null) process.exit(usage); // commander already printed the line and the pointer
+    reportAndExit(error);
+  });

@@ -5,6 +5,7 @@ import { doctorCommand } from "./doctorCommand.js";
 import { addGlobalOptions, addOutboxOptions, addWorkOptions, positiveInt } from "./options.js";
 import { runCommand } from "./runCommand.js";
 import { statusCommand } from "./statusCommand.js";
+import { configureUsageErrors } from "./usage.js";
 
 /** The CLI program, for `--help` and tests. */
 export function buildProgram(): Command {
@@ -14,8 +15,7 @@ export function buildProgram(): Command {
       .description(
         "Run OpenAI Codex on this machine and keep every event in a Convex deployment.\n" +
           "Every line codex prints is stored in a local SQLite outbox first, then pushed.",
-      )
-      .showHelpAfterError(),
+      ),
   );
 
   addWorkOptions(
@@ -43,13 +43,18 @@ export function buildProgram(): Command {
     await bridgeCommand(command.optsWithGlobals());
   });
 
-  addOutboxOptions(program.command("status").description("Show the outbox: per session what Convex has not acknowledged, the last push, errors"))
+  addOutboxOptions(program.command("status").description("Show the outbox: per session what Convex has not acknowledged, the last push, errors"), false)
     .option("--json", "print the status as one JSON object", false)
     .action((_options, command: Command) => {
       statusCommand(command.optsWithGlobals());
     });
 
-  addOutboxOptions(program.command("doctor").description("Check the codex binary, the Convex URL, the outbox file and disk space"))
+  addOutboxOptions(
+    program
+      .command("doctor")
+      .description("Check the codex binary and login, the working directory, the Convex deployment and token, the outbox file and disk space"),
+    false,
+  )
     .addOption(new Option("--convex-url <url>", "the Convex deployment URL").env("CONVEX_URL"))
     .addOption(new Option("--auth-token <jwt>", "the JWT the bridge would send").env("CODEX_CONVEX_AUTH_TOKEN"))
     .option("--codex-bin <path>", "the native codex binary (else CODEX_BIN, @openai/codex, PATH)")
@@ -58,7 +63,7 @@ export function buildProgram(): Command {
       await doctorCommand(command.optsWithGlobals());
     });
 
-  return program;
+  return configureUsageErrors(program);
 }
 
 function collect(value: string, previous: string[]): string[] {
