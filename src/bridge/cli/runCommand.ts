@@ -9,9 +9,10 @@ import { signalExitCode } from "./signals.js";
 /** Parsed options of `run` (see `--help`). */
 export type RunCommandOptions = WorkOptions;
 
-/** Human-readable lines of a summary. */
+/** Human-readable lines of a summary: codex's answer first (when it gave one), then how the run went. */
 export function formatSummary(summary: RunSummary): string {
   return [
+    ...(summary.answer ? [summary.answer.trimEnd(), ""] : []),
     `thread ${summary.threadId}, turn ${summary.turnId}: ${summary.status}${summary.error ? ` (${summary.error})` : ""}`,
     `events ${summary.events} stored, ${summary.acked} acknowledged in ${summary.pushes} pushes` +
       (summary.drained ? "" : " (not all pushed yet: they stay in the outbox for the next run)"),
