@@ -28,7 +28,7 @@ export function formatSummary(summary: RunSummary): string {
 export async function runCommand(prompt: string, options: RunCommandOptions): Promise<void> {
   const url = requireConvexUrl(options);
   const cwd = path.resolve(options.cwd);
-  const live = new LiveOutput(options);
+  const live = new LiveOutput({ ...options, subject: "turn" });
   let summary: RunSummary;
   let signal: NodeJS.Signals | null = null;
   try {
