@@ -134,3 +134,10 @@ describe("usage errors and --cwd", () => {
     expect(existsSync(missing)).toBe(false);
   });
 });
+
+test("--version prints the package version", async () => {
+  const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { version: string };
+  const result = await runCli(["--version"], process.env);
+  expect(result.code).toBe(0);
+  expect(result.stdout).toBe(`${pkg.version}\n`);
+});

@@ -6,6 +6,7 @@ import { addGlobalOptions, addOutboxOptions, addWorkOptions, positiveInt } from 
 import { runCommand } from "./runCommand.js";
 import { statusCommand } from "./statusCommand.js";
 import { configureUsageErrors } from "./usage.js";
+import { packageVersion } from "./version.js";
 
 /** The CLI program, for `--help` and tests. */
 export function buildProgram(): Command {
@@ -15,7 +16,8 @@ export function buildProgram(): Command {
       .description(
         "Run OpenAI Codex on this machine and keep every event in a Convex deployment.\n" +
           "Every line codex prints is stored in a local SQLite outbox first, then pushed.",
-      ),
+      )
+      .version(packageVersion(), "-V, --version", "print the codex-convex version"),
   );
 
   addWorkOptions(
