@@ -59,6 +59,7 @@ describe("status and doctor as processes", () => {
     const result = await runCli(["status", "--cwd", dir, "--json"], process.env);
     expect(result.code).toBe(1); // a session with pending events is failing to push
     const status = JSON.parse(result.stdout);
+    expect(status.exists).toBe(true);
     expect(status.totals).toMatchObject({ sessions: 1, pendingEvents: 1, sessionsWithErrors: 1 });
     expect(status.sessions[0]).toMatchObject({ jobId: "docs", prompts: { done: 0, total: 2 }, lastError: "[TRANSPORT_FAILED] unreachable" });
     expect(status.sessions[0].oldestPendingAgeMs).toBeGreaterThanOrEqual(5_000);
@@ -66,10 +67,18 @@ describe("status and doctor as processes", () => {
     expect(text.stdout).toMatch(/docs\s+open\s+-\s+0\/2\s+1\s+14\s+\d+ s\s+never/);
   });
 
-  test("status without an outbox says where it looked", async () => {
+  test("status without an outbox says so, as text and as JSON, exit 0", async () => {
     const result = await runCli(["status", "--cwd", path.join(dir, "nowhere")], process.env);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/No outbox at .*nowhere/);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^No outbox at .*nowhere.*outbox\.sqlite: nothing was stored there/);
+    const json = await runCli(["status", "--cwd", path.join(dir, "nowhere"), "--json"], process.env);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      exists: false,
+      path: expect.stringMatching(/nowhere/),
+      sessions: [],
+      totals: { sessions: 0, pendingEvents: 0, sessionsWithErrors: 0 },
+    });
   });
 
   test("doctor checks the binary, codex's login, the deployment and its functions, the token, the outbox and the disk", async () => {
