@@ -1,7 +1,6 @@
 /** `codex-convex bridge`: many threads in one long-running process (see `bridge.ts`, `jobs.ts`). */
 import path from "node:path";
 import { Bridge, type BridgeSummary } from "../jobs/bridge.js";
-import { requireCodexLogin } from "../codex/codexAccount.js";
 import { codexVersion, findCodexBinary } from "../codex/codexBinary.js";
 import { ConvexHttpTransport } from "../push/convexHttpTransport.js";
 import { newJobId, readJobs, toJob, type Job } from "../jobs/jobs.js";
@@ -54,8 +53,7 @@ async function* jobsOf(options: BridgeCommandOptions, cwd: string, onInvalid: (e
  * Runs the bridge until its jobs are done and pushed (or, with `--keep-alive`,
  * until SIGINT/SIGTERM). Exit code 0 when every job completed and Convex
  * acknowledged everything; 1 otherwise; 130/143 after SIGINT/SIGTERM.
- * @throws BridgeError `INVALID_ARGUMENT` (no Convex URL, bad job), `CODEX_BINARY_NOT_FOUND`,
- *   `CODEX_NOT_SIGNED_IN` (when there are jobs), `OUTBOX_CORRUPT`.
+ * @throws BridgeError `INVALID_ARGUMENT` (no Convex URL, bad job), `CODEX_BINARY_NOT_FOUND`, `OUTBOX_CORRUPT`.
  */
 export async function bridgeCommand(options: BridgeCommandOptions): Promise<void> {
   const url = requireConvexUrl(options);
@@ -65,7 +63,6 @@ export async function bridgeCommand(options: BridgeCommandOptions): Promise<void
   }
   const binary = findCodexBinary({ explicit: options.codexBin }).path;
   const version = await codexVersion(binary);
-  if (options.prompt.length > 0 || options.jobs !== undefined) await requireCodexLogin({ binaryPath: binary, cwd });
   const outbox = Outbox.open(outboxPath(options), { synchronous: options.synchronous, maxPendingBytes: options.maxPendingBytes });
   const live = new LiveOutput(options);
   let summary: BridgeSummary;

@@ -7,7 +7,8 @@
  */
 import { accessSync, constants, existsSync, statfsSync, statSync } from "node:fs";
 import path from "node:path";
-import { describeAccount, NOT_SIGNED_IN_MESSAGE, readCodexAccount } from "../codex/codexAccount.js";
+import { describeAccount, readCodexAccount } from "../codex/codexAccount.js";
+import { NOT_SIGNED_IN_MESSAGE, notSignedIn } from "../codex/codexLogin.js";
 import { codexVersion, findCodexBinary } from "../codex/codexBinary.js";
 import { Outbox } from "../outbox/outbox.js";
 import { SCHEMA_VERSION } from "../outbox/outboxSchema.js";
@@ -76,7 +77,7 @@ async function checkLogin(options: DoctorOptions): Promise<Omit<Check, "name">> 
   }
   const cwd = options.cwd !== undefined && isDirectory(options.cwd) ? options.cwd : undefined;
   const answer = await readCodexAccount({ binaryPath: binary, env: options.env, cwd });
-  if (answer.account === null && answer.requiresOpenaiAuth) return { status: "fail", detail: NOT_SIGNED_IN_MESSAGE };
+  if (notSignedIn(answer)) return { status: "fail", detail: NOT_SIGNED_IN_MESSAGE };
   return { status: "ok", detail: describeAccount(answer) };
 }
 

@@ -1,17 +1,19 @@
 /**
  * Whether codex can load its configuration and is signed in, asked of codex
- * itself: a short-lived `codex app-server` (not tied to any outbox session)
- * answers `config/read` and `account/read`.
- * codex 0.169's app-server does not read `OPENAI_API_KEY` from the
+ * itself. codex 0.169's app-server does not read `OPENAI_API_KEY` from the
  * environment: with no stored login and a provider that needs OpenAI auth,
- * every turn would only retry ("Reconnecting…") until given up on. So `run`,
- * `bridge` and `doctor` check first and say what to do.
+ * every turn would only retry ("Reconnecting…") until given up on.
+ *
+ * - `doctor` asks a short-lived `codex app-server` of its own (not tied to any
+ *   outbox session, nothing stored): `config/read`, then `account/read`;
+ * - `run` and `bridge` ask the codex that runs the job, before its first turn
+ *   (`getAuthStatus`, see `CodexProcess.runTurn`), so the question and answer
+ *   are stored like every other line and no second process is started.
  */
 import { spawnAppServer } from "./appServer.js";
 import { CLIENT_INFO } from "./codexProcess.js";
-import { BridgeError } from "../errors.js";
 import { accountRead, configRead, initialize, initialized, type GetAccountResponse } from "./protocol/index.js";
-import { rpcErrorDetails } from "./rpc.js";
+import { configError } from "./codexLogin.js";
 
 /** How long codex gets to start and answer `account/read`, in ms. */
 export const ACCOUNT_READ_TIMEOUT_MS = 15_000;
@@ -50,14 +52,7 @@ export async function readCodexAccount(options: CodexAccountOptions): Promise<Ge
     await server.connection.request(initialize, { clientInfo: CLIENT_INFO, capabilities: null });
     server.connection.notify(initialized, undefined);
     await server.connection.request(configRead, { cwd: options.cwd ?? null }).catch((error: unknown) => {
-      const details = rpcErrorDetails(error);
-      if (!details) throw error;
-      throw new BridgeError(
-        "CODEX_CONFIG_INVALID",
-        `codex cannot load its configuration: ${details.message.replace(/\s+/g, " ").trim()}. Fix config.toml in CODEX_HOME ` +
-          `(${options.env?.CODEX_HOME ?? process.env.CODEX_HOME ?? "~/.codex"}) or the -c overrides, then run this again.`,
-        { cause: error },
-      );
+      throw configError(error, options.env) ?? error;
     });
     return await server.connection.request(accountRead, {});
   } finally {
@@ -77,19 +72,4 @@ export function describeAccount(answer: GetAccountResponse): string {
     default:
       return `signed in (${account.type})`;
   }
-}
-
-/** What to tell a user whose codex is not signed in. */
-export const NOT_SIGNED_IN_MESSAGE =
-  "codex is not signed in, and its model provider needs an OpenAI login: every turn would only retry. " +
-  "Run `codex login` (or `codex login --with-api-key`) with the same CODEX_HOME the bridge uses, then run this again. " +
-  "(codex app-server does not read OPENAI_API_KEY from the environment.)";
-
-/**
- * Fails fast when codex is not signed in and needs to be.
- * @throws BridgeError `CODEX_NOT_SIGNED_IN` with what to do; any error of {@link readCodexAccount}.
- */
-export async function requireCodexLogin(options: CodexAccountOptions): Promise<void> {
-  const answer = await readCodexAccount(options);
-  if (answer.account === null && answer.requiresOpenaiAuth) throw new BridgeError("CODEX_NOT_SIGNED_IN", NOT_SIGNED_IN_MESSAGE);
 }

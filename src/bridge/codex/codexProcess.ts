@@ -12,7 +12,9 @@ import { BridgeError } from "../errors.js";
 import type { BridgeLog } from "../log.js";
 import type { Outbox } from "../outbox/outbox.js";
 import { observeLines, type JobProgress } from "../jobs/progress.js";
+import { configError, NOT_SIGNED_IN_MESSAGE, notSignedIn } from "./codexLogin.js";
 import {
+  getAuthStatus,
   initialize,
   initialized,
   threadResume,
@@ -97,6 +99,7 @@ export class CodexProcess {
   private resolveClosed!: (error: Error | undefined) => void;
   private readonly listeners = new Set<(method: string, params: unknown) => void>();
   private server!: AppServer;
+  private loginChecked: Promise<void> | undefined;
 
   private constructor(private readonly options: CodexProcessOptions) {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
@@ -128,31 +131,57 @@ export class CodexProcess {
     return this.server.stderrTail();
   }
 
-  /** Starts a thread (`thread/start`). @throws BridgeError `RPC_ERROR`/`RPC_TIMEOUT`/`RPC_CLOSED`. */
+  /**
+   * Starts a thread (`thread/start`).
+   * @throws BridgeError `CODEX_CONFIG_INVALID` when codex cannot load its config.toml; `RPC_ERROR`/`RPC_TIMEOUT`/`RPC_CLOSED`.
+   */
   startThread(params: ThreadStartParams): Promise<ThreadStartResponse> {
-    return this.server.connection.request(threadStart, params);
+    return this.server.connection.request(threadStart, params).catch((error: unknown) => {
+      throw configError(error, this.options.env) ?? error;
+    });
   }
 
-  /** Reopens a stored thread (`thread/resume`). @throws BridgeError `RPC_ERROR` (e.g. no rollout), `RPC_TIMEOUT`, `RPC_CLOSED`. */
+  /**
+   * Reopens a stored thread (`thread/resume`).
+   * @throws BridgeError `CODEX_CONFIG_INVALID` when codex cannot load its config.toml; `RPC_ERROR` (e.g. no rollout), `RPC_TIMEOUT`, `RPC_CLOSED`.
+   */
   resumeThread(threadId: string, cwd: string): Promise<ThreadResumeResponse> {
-    return this.server.connection.request(threadResume, { threadId, cwd, excludeTurns: true });
+    return this.server.connection.request(threadResume, { threadId, cwd, excludeTurns: true }).catch((error: unknown) => {
+      throw configError(error, this.options.env) ?? error;
+    });
+  }
+
+  /**
+   * Before this process's first turn: asks codex how it is signed in
+   * (`getAuthStatus`, no token in the answer). A provider that needs an
+   * OpenAI login without one would only retry, so the turn is not started.
+   * @throws BridgeError `CODEX_NOT_SIGNED_IN` with what to do; `RPC_*` when codex does not answer.
+   */
+  private async requireLogin(): Promise<void> {
+    this.loginChecked ??= this.server.connection.request(getAuthStatus, { includeToken: false, refreshToken: false }).then((status) => {
+      if (notSignedIn(status)) throw new BridgeError("CODEX_NOT_SIGNED_IN", NOT_SIGNED_IN_MESSAGE);
+    });
+    return this.loginChecked;
   }
 
   /**
    * Starts a turn with a text prompt and resolves when codex reports
-   * `turn/completed` for it. codex's `error` notifications of the turn go to
+   * `turn/completed` for it; before this process's first turn, checks codex
+   * is signed in (when its provider needs it). codex's `error` notifications of the turn go to
    * the log as they arrive. When codex keeps retrying the model with no
    * progress for `retryTimeoutMs`, the turn is recorded failed with the reason
    * (`bridge/turnFailed`, so Convex shows it) and interrupted.
    * @returns the completed turn (status completed, interrupted or failed;
    *   `failed` with the reason when the bridge gave up on it) and its answer.
-   * @throws BridgeError `CODEX_EXITED` when codex exits first (after all its
+   * @throws BridgeError `CODEX_NOT_SIGNED_IN` before any turn when codex has
+   *   no login its provider needs; `CODEX_EXITED` when codex exits first (after all its
    *   output was stored); `RPC_CLOSED` when the bridge stopped reading (its
    *   cause says why, e.g. `OUTBOX_FULL`); `RPC_ERROR` when `turn/start` is
    *   refused; `CODEX_MODEL_UNREACHABLE` when a stalled turn does not end
    *   within {@link TURN_INTERRUPT_GRACE_MS} of `turn/interrupt`.
    */
   async runTurn(threadId: string, prompt: string): Promise<CompletedTurn> {
+    await this.requireLogin();
     let turnId: string | undefined;
     const early = new Map<string, Turn>();
     let resolveCompleted!: (turn: Turn) => void;

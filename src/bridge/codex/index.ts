@@ -4,6 +4,7 @@ export type { CodexBinary, CodexBinarySource, FindCodexBinaryOptions } from "./c
 export { CodexProcess, declineServerRequest } from "./codexProcess.js";
 export type { CodexProcessOptions, ProgressCell } from "./codexProcess.js";
 export { RotatingLog } from "./stderrLog.js";
-export { ACCOUNT_READ_TIMEOUT_MS, describeAccount, readCodexAccount, requireCodexLogin } from "./codexAccount.js";
+export { ACCOUNT_READ_TIMEOUT_MS, describeAccount, readCodexAccount } from "./codexAccount.js";
+export { NOT_SIGNED_IN_MESSAGE, notSignedIn } from "./codexLogin.js";
 export type { CodexAccountOptions } from "./codexAccount.js";
 export { CODEX_RETRY_TIMEOUT_MS, TurnWatch } from "./turnWatch.js";

@@ -5,7 +5,6 @@
  * and the thread resumed if codex dies mid-turn). The CLI and the demo call it.
  */
 import { Bridge, type BridgeOptions } from "./bridge.js";
-import { requireCodexLogin } from "../codex/codexAccount.js";
 import { codexVersion, findCodexBinary } from "../codex/codexBinary.js";
 import { BridgeError } from "../errors.js";
 import { newJobId } from "./jobs.js";
@@ -80,15 +79,15 @@ export type RunSummary = {
 };
 
 /**
- * Runs one turn end to end: find codex, check it is signed in (when its model
- * provider needs it), spawn `codex app-server`, initialize, `thread/start` in
- * `cwd`, `turn/start` with `prompt`, wait for `turn/completed` (or give up
+ * Runs one turn end to end: find codex, spawn `codex app-server`, initialize,
+ * `thread/start` in `cwd`, check codex is signed in (when its model provider
+ * needs it), `turn/start` with `prompt`, wait for `turn/completed` (or give up
  * after `retryTimeoutMs` of codex retrying the model), flush the outbox to
  * Convex, stop codex.
  *
  * @returns the {@link RunSummary}.
  * @throws BridgeError `CODEX_BINARY_NOT_FOUND` (with the ways to provide it),
- *   `CODEX_NOT_SIGNED_IN` (before anything is stored), `OUTBOX_CORRUPT`; `CODEX_SPAWN_FAILED`, `CODEX_EXITED`, `RPC_ERROR`,
+ *   `OUTBOX_CORRUPT`; `CODEX_NOT_SIGNED_IN`, `CODEX_CONFIG_INVALID`, `CODEX_SPAWN_FAILED`, `CODEX_EXITED`, `RPC_ERROR`,
  *   `OUTBOX_FULL` when the job fails before any turn completed. Events stored
  *   before a failure stay in the outbox.
  */
@@ -96,7 +95,6 @@ export async function run(options: RunOptions): Promise<RunSummary> {
   const started = Date.now();
   const binary = findCodexBinary({ explicit: options.codexBin }).path;
   const version = await codexVersion(binary);
-  await requireCodexLogin({ binaryPath: binary, env: options.codexEnv, codexArgs: options.codexArgs, cwd: options.cwd });
   const outbox = Outbox.open(options.outboxPath, { synchronous: options.synchronous, maxPendingBytes: options.maxPendingBytes });
   try {
     const bridgeOptions: BridgeOptions = {

@@ -19,6 +19,8 @@ import type { ServerNotificationEnvelope } from "./generated/ServerNotificationE
 import type { ServerRequest } from "./generated/ServerRequest.js";
 import type { ConfigReadParams } from "./generated/v2/ConfigReadParams.js";
 import type { ConfigReadResponse } from "./generated/v2/ConfigReadResponse.js";
+import type { GetAuthStatusParams } from "./generated/GetAuthStatusParams.js";
+import type { GetAuthStatusResponse } from "./generated/GetAuthStatusResponse.js";
 import type { GetAccountParams } from "./generated/v2/GetAccountParams.js";
 import type { GetAccountResponse } from "./generated/v2/GetAccountResponse.js";
 import type { CommandExecutionRequestApprovalResponse } from "./generated/v2/CommandExecutionRequestApprovalResponse.js";
@@ -44,6 +46,8 @@ export type {
   FileChangeRequestApprovalResponse,
   GetAccountParams,
   GetAccountResponse,
+  GetAuthStatusParams,
+  GetAuthStatusResponse,
   InitializeCapabilities,
   InitializeParams,
   InitializeResponse,
@@ -102,6 +106,14 @@ export const turnInterrupt: RequestMethod<TurnInterruptParams, TurnInterruptResp
  * configured model provider needs an OpenAI login (`requiresOpenaiAuth`).
  */
 export const accountRead: RequestMethod<GetAccountParams, GetAccountResponse> = requestMethod("account/read");
+
+/**
+ * `getAuthStatus`: how codex is signed in (`authMethod`, null when not) and
+ * whether its model provider needs an OpenAI login. With `includeToken: false`
+ * the answer holds no credential and no account details, so it can be stored
+ * in the outbox like every other line.
+ */
+export const getAuthStatus: RequestMethod<GetAuthStatusParams, GetAuthStatusResponse> = requestMethod("getAuthStatus");
 
 /**
  * `config/read`: the effective configuration as seen from `cwd`. Answers an
