@@ -118,7 +118,14 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
-  process.exit(1);
-});
+// Exit explicitly once everything above is closed (browser, page server, model,
+// Convex stand-in): the stand-in's convex-test scheduler keeps real timers for
+// the component's scheduled functions (session idle timeouts, up to 10 min)
+// and offers no way to cancel them, so the event loop would otherwise stay alive.
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (error: unknown) => {
+    console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
+    process.exit(1);
+  },
+);

@@ -114,8 +114,8 @@ describe("real codex app-server → outbox → component → messages.list", () 
       });
       expect(result.stderr).not.toMatch(/unexpected error/);
       expect(result.code).toBe(0);
-      const summary = JSON.parse(result.stdout) as { threadId: string; status: string; events: number; acked: number };
-      expect(summary).toMatchObject({ status: "completed" });
+      const summary = JSON.parse(result.stdout) as { threadId: string; status: string; events: number; acked: number; answer: string };
+      expect(summary).toMatchObject({ status: "completed", answer: ANSWER });
       expect(summary.acked).toBe(summary.events);
       expect(convex.calls.mutation).toBeGreaterThanOrEqual(2);
 

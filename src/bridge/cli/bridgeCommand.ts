@@ -103,7 +103,7 @@ export async function bridgeCommand(options: BridgeCommandOptions): Promise<void
       }),
       maxConcurrentJobs: options.maxThreads,
       keepAlive: options.keepAlive || options.serve,
-      supervision: { onServerRequest: broker.hold },
+      supervision: { onServerRequest: broker.hold, ...(options.retryTimeout === undefined ? {} : { retryTimeoutMs: options.retryTimeout }) },
       beforeClose: (reason) => stopServe?.(reason) ?? Promise.resolve(),
       ...(options.flushTimeout ? { flushTimeoutMs: options.flushTimeout, shutdownFlushTimeoutMs: options.flushTimeout } : {}),
       pusher: pusherTuning(options),

@@ -1,17 +1,19 @@
 /**
  * `codex-convex doctor`: checks what the bridge needs, each with a verdict and
- * what to do about it: the codex binary and its version, the Convex URL (and
- * whether it answers), the auth token, the outbox file, and free disk space.
+ * what to do about it: the codex binary and its version, codex's login (and
+ * config), the Convex URL (a deployment serving the host functions, found by
+ * calling one), the auth token (accepted by it), the outbox file, and free
+ * disk space.
  */
-import { accessSync, constants, existsSync, statfsSync } from "node:fs";
+import { accessSync, constants, existsSync, statfsSync, statSync } from "node:fs";
 import path from "node:path";
+import { describeAccount, readCodexAccount } from "../codex/codexAccount.js";
+import { NOT_SIGNED_IN_MESSAGE, notSignedIn } from "../codex/codexLogin.js";
 import { codexVersion, findCodexBinary } from "../codex/codexBinary.js";
 import { Outbox } from "../outbox/outbox.js";
 import { checkApiModule, DEFAULT_API_MODULE } from "../push/convexHttpTransport.js";
 import { SCHEMA_VERSION } from "../outbox/outboxSchema.js";
-
-/** How long the Convex URL gets to answer, in ms. */
-export const DOCTOR_HTTP_TIMEOUT_MS = 5_000;
+import { probeConvex } from "./doctorConvex.js";
 
 /** Free space below which disk space is a warning, in bytes (1 GiB). */
 export const DISK_WARN_BYTES = 1024 * 1024 * 1024;
@@ -32,6 +34,8 @@ export type DoctorOptions = {
   authToken?: string;
   /** The host's API module exporting the bridge's wrappers (`--api`); default `codex`. */
   api?: string;
+  /** The working directory (`--cwd`): codex works there; it must exist. */
+  cwd?: string;
   /** The outbox file to check (it need not exist yet). */
   outboxPath: string;
   env?: NodeJS.ProcessEnv;
@@ -39,16 +43,15 @@ export type DoctorOptions = {
 
 /** Runs every check; never throws (a check that throws fails with the message). */
 export async function runDoctor(options: DoctorOptions): Promise<Check[]> {
+  const convex = probeConvex({ url: options.convexUrl, authToken: options.authToken, api: options.api });
   return Promise.all([
     check("codex binary", () => checkCodex(options)),
-    check("Convex URL", () => checkConvex(options.convexUrl)),
-    check("auth token", async () =>
-      options.authToken
-        ? { status: "ok", detail: `set (${options.authToken.length} characters)` }
-        : { status: "warn", detail: "not set: pass --auth-token or CODEX_CONVEX_AUTH_TOKEN unless the host app needs no auth" },
-    ),
+    check("codex login", () => checkLogin(options)),
+    check("working directory", async () => checkCwd(options.cwd)),
+    check("Convex URL", async () => (await convex).deployment),
+    check("auth token", async () => (await convex).token),
     check("host API module", async () => checkApi(options.api)),
-    check("outbox", async () => checkOutbox(options.outboxPath)),
+    check("outbox", async () => checkOutbox(options.outboxPath, options.cwd)),
     check("disk space", async () => checkDisk(options.outboxPath)),
   ]);
 }
@@ -67,22 +70,36 @@ async function checkCodex(options: DoctorOptions): Promise<Omit<Check, "name">> 
   return { status: "ok", detail: `${version} at ${binary.path} (from ${binary.source})` };
 }
 
-async function checkConvex(url: string | undefined): Promise<Omit<Check, "name">> {
-  if (!url) return { status: "fail", detail: "not set: pass --convex-url or set CONVEX_URL" };
-  let parsed: URL;
+async function checkLogin(options: DoctorOptions): Promise<Omit<Check, "name">> {
+  let binary: string;
   try {
-    parsed = new URL(url);
+    binary = findCodexBinary({ explicit: options.codexBin, env: options.env }).path;
   } catch {
-    return { status: "fail", detail: `${url} is not a URL` };
+    return { status: "warn", detail: "not checked: no codex binary" };
   }
-  const started = Date.now();
+  const cwd = options.cwd !== undefined && isDirectory(options.cwd) ? options.cwd : undefined;
+  const answer = await readCodexAccount({ binaryPath: binary, env: options.env, cwd });
+  if (notSignedIn(answer)) return { status: "fail", detail: NOT_SIGNED_IN_MESSAGE };
+  return { status: "ok", detail: describeAccount(answer) };
+}
+
+function checkCwd(cwd: string | undefined): Omit<Check, "name"> {
+  if (cwd === undefined) return { status: "ok", detail: `${process.cwd()} (the current directory)` };
+  if (!existsSync(cwd)) return { status: "fail", detail: `${cwd} does not exist: pass --cwd an existing folder (run and bridge refuse a missing one)` };
+  if (!isDirectory(cwd)) return { status: "fail", detail: `${cwd} is not a directory: pass --cwd a folder` };
   try {
-    const response = await fetch(parsed, { signal: AbortSignal.timeout(DOCTOR_HTTP_TIMEOUT_MS) });
-    await response.body?.cancel();
-    return { status: "ok", detail: `${url} answered HTTP ${response.status} in ${Date.now() - started} ms` };
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
-    return { status: "fail", detail: `${url} did not answer: ${cause ?? (error as Error).message}. Check the URL and the network.` };
+    accessSync(cwd, constants.W_OK);
+  } catch {
+    return { status: "warn", detail: `${cwd} exists but is not writable: codex cannot change files there` };
+  }
+  return { status: "ok", detail: `${cwd} exists and is writable` };
+}
+
+function isDirectory(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
   }
 }
 
@@ -91,7 +108,10 @@ function checkApi(api: string | undefined): Omit<Check, "name"> {
   return { status: "ok", detail: `the bridge calls ${module}:ensureSession and ${module}:ingestSafe (convex/${module}.ts of the host app)` };
 }
 
-function checkOutbox(file: string): Omit<Check, "name"> {
+function checkOutbox(file: string, cwd: string | undefined): Omit<Check, "name"> {
+  if (!existsSync(file) && cwd !== undefined && !isDirectory(cwd) && !path.relative(cwd, file).startsWith("..")) {
+    return { status: "warn", detail: `not checked: ${file} would be under the missing working directory ${cwd}` };
+  }
   if (!existsSync(file)) {
     const dir = nearestExisting(path.dirname(file));
     accessSync(dir, constants.W_OK);

@@ -1,4 +1,5 @@
 /** `codex-convex doctor`: checks the setup and says what to fix. */
+import path from "node:path";
 import { runDoctor, type Check } from "./doctor.js";
 import { outboxPath } from "./options.js";
 
@@ -22,13 +23,14 @@ export function formatChecks(checks: Check[]): string {
   return checks.map((c) => `${MARK[c.status]}  ${c.name.padEnd(width)}  ${c.detail}`).join("\n");
 }
 
-/** Runs the checks and prints them; exit code 1 when any failed. */
+/** Runs the checks and prints them; exit code 1 when any failed (a missing `--cwd` is a failed check, not a usage error). */
 export async function doctorCommand(options: DoctorCommandOptions): Promise<void> {
   const checks = await runDoctor({
     codexBin: options.codexBin,
     convexUrl: options.convexUrl,
     authToken: options.authToken,
     api: options.api,
+    cwd: path.resolve(options.cwd),
     outboxPath: outboxPath(options),
   });
   const ok = checks.every((c) => c.status !== "fail");

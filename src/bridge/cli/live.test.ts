@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderStatus } from "./live.js";
+import { renderStatus, renderTurnStatus } from "./live.js";
 import { StatusLine } from "./statusLine.js";
 
 describe("status line", () => {
@@ -34,6 +34,16 @@ describe("status line", () => {
     );
     expect(text).toMatch(/^push STOPPED on UNAUTHENTICATED \(1 session\(s\)\): the auth token was refused .*--auth-token/);
     expect(text).toMatch(/│ 1 session\(s\) retrying$/);
+  });
+
+  it("speaks of one turn for run, not of jobs", () => {
+    const sessions = [{ sessionId: "s1", lastSeq: 40, ackedSeq: 30, lastError: null, lastPushAt: 11_000, pushStopped: null }];
+    const job = (state: "queued" | "running" | "completed" | "failed") => ({ jobs: [{ id: "run-1", state, nextPrompt: 0, prompts: 1, codexPid: 1 }], sessions });
+    expect(renderTurnStatus(job("running"), 2_000, 12_000)).toBe("turn running 10 s │ events 40 stored, 30 acked, 10 pending │ last push 1 s ago");
+    expect(renderTurnStatus(job("completed"), 2_000, 12_000)).toMatch(/^turn done 10 s │/);
+    expect(renderTurnStatus(job("failed"), 2_000, 12_000)).toMatch(/^turn failed 10 s │/);
+    expect(renderTurnStatus({ jobs: [], sessions: [] }, 2_000, 2_400)).toBe("starting codex 0 s │ events 0 stored, 0 acked, 0 pending │ no push yet");
+    expect(renderTurnStatus(job("running"), 0, 1)).not.toMatch(/job/);
   });
 
   it("draws in place, clears before log lines, and fits the terminal", () => {

@@ -6,6 +6,7 @@
 import { hideCommandLine } from "../secrets.js";
 import { reportAndExit } from "./output.js";
 import { buildProgram } from "./program.js";
+import { usageExitCode } from "./usage.js";
 
 // Flags may carry secrets (--auth-token): keep them out of `ps` for the commands codex runs.
 hideCommandLine(["codex-convex", process.argv[2]].filter((word) => word !== undefined && /^[a-z-]+$/.test(word)).join(" "));
@@ -14,4 +15,8 @@ buildProgram()
   .parseAsync(process.argv)
   // Exit explicitly: a stopped bridge may leave stdin (--jobs -) open.
   .then(() => process.exit(process.exitCode ?? 0))
-  .catch((error: unknown) => reportAndExit(error));
+  .catch((error: unknown) => {
+    const usage = usageExitCode(error);
+    if (usage !== null) process.exit(usage); // commander already printed the line and the pointer
+    reportAndExit(error);
+  });

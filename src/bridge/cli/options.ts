@@ -1,10 +1,12 @@
 /** Options shared by several commands, their parsing, and the defaults derived from them. */
+import { statSync } from "node:fs";
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { BridgeError } from "../errors.js";
 import { LOG_LEVELS, type LogLevel } from "../log.js";
 import type { OutboxSynchronous } from "../outbox/outbox.js";
 import { DEFAULT_API_MODULE } from "../push/convexHttpTransport.js";
+import { CODEX_RETRY_TIMEOUT_MS } from "../codex/turnWatch.js";
 import { DEFAULT_LOG_LEVEL } from "./logger.js";
 
 /** Outbox file under the working directory when `--outbox` is not given. */
@@ -29,6 +31,7 @@ export type WorkOptions = GlobalOptions & {
   maxPendingBytes?: number;
   logDir?: string;
   flushTimeout?: number;
+  retryTimeout?: number;
   coalesceDeltas: boolean;
   keepAcked: boolean;
   status: boolean;
@@ -49,10 +52,32 @@ export function positiveInt(value: string): number {
   return n;
 }
 
-/** Adds `--cwd` and `--outbox`. */
-export function addOutboxOptions(command: Command): Command {
+/**
+ * Parses `--cwd`: an existing directory, as an absolute path. A mistyped path
+ * must not become a new empty folder that codex then works in.
+ * @throws InvalidArgumentError when it does not exist or is not a directory (a usage error).
+ */
+export function existingDirectory(value: string): string {
+  const dir = path.resolve(value);
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(dir).isDirectory();
+  } catch {
+    throw new InvalidArgumentError(`no such directory: ${dir}. Pass an existing folder (it is where codex works).`);
+  }
+  if (!isDirectory) throw new InvalidArgumentError(`${dir} is not a directory.`);
+  return dir;
+}
+
+/**
+ * Adds `--cwd` and `--outbox`.
+ * @param cwdMustExist - reject a `--cwd` that is not an existing directory
+ *   (default); `status` and `doctor`, which only read, pass false and report it.
+ */
+export function addOutboxOptions(command: Command, cwdMustExist = true): Command {
+  const cwd = new Option("--cwd <dir>", "working directory (of the threads, and of the default outbox); must exist").default(process.cwd(), "the current directory");
   return command
-    .option("--cwd <dir>", "working directory (of the threads, and of the default outbox)", process.cwd())
+    .addOption(cwdMustExist ? cwd.argParser(existingDirectory) : cwd)
     .option("--outbox <file>", `SQLite outbox file (default: <cwd>/${DEFAULT_OUTBOX_RELATIVE_PATH})`);
 }
 
@@ -88,6 +113,11 @@ export function addWorkOptions(command: Command): Command {
     .option(
       "--flush-timeout <ms>",
       "before exiting, wait for Convex while acknowledgements advance; give up (exit 1) after this long without progress, in ms (default 30000)",
+      positiveInt,
+    )
+    .option(
+      "--retry-timeout <ms>",
+      `fail a turn after codex retried the model this long with no progress, in ms (default ${CODEX_RETRY_TIMEOUT_MS})`,
       positiveInt,
     )
     .option("--coalesce-deltas", "merge adjacent text deltas of one item before pushing (same seqs, fewer events)", false)

@@ -1,7 +1,7 @@
 /** How the CLI reports results and errors. */
 import { BridgeError } from "../errors.js";
 
-/** Exit code for errors the user can fix (missing binary, bad URL, ...). */
+/** Exit code for errors the user can fix: a bad command line (see `usage.ts`), a missing binary, no login, no Convex URL, ... */
 export const EXIT_USAGE = 2;
 /** Exit code for anything else (a turn that did not complete, events not acknowledged in time). */
 export const EXIT_FAILURE = 1;

@@ -7,6 +7,8 @@ import { pairCommand } from "./pairCommand.js";
 import { unattendedPolicy } from "./serveMode.js";
 import { runCommand } from "./runCommand.js";
 import { statusCommand } from "./statusCommand.js";
+import { configureUsageErrors } from "./usage.js";
+import { packageVersion } from "./version.js";
 
 /** The CLI program, for `--help` and tests. */
 export function buildProgram(): Command {
@@ -17,7 +19,7 @@ export function buildProgram(): Command {
         "Run OpenAI Codex on this machine and keep every event in a Convex deployment.\n" +
           "Every line codex prints is stored in a local SQLite outbox first, then pushed.",
       )
-      .showHelpAfterError(),
+      .version(packageVersion(), "-V, --version", "print the codex-convex version"),
   );
 
   addWorkOptions(
@@ -67,13 +69,18 @@ export function buildProgram(): Command {
       await pairCommand(code, command.optsWithGlobals());
     });
 
-  addOutboxOptions(program.command("status").description("Show the outbox: per session what Convex has not acknowledged, the last push, errors"))
+  addOutboxOptions(program.command("status").description("Show the outbox: per session what Convex has not acknowledged, the last push, errors"), false)
     .option("--json", "print the status as one JSON object", false)
     .action((_options, command: Command) => {
       statusCommand(command.optsWithGlobals());
     });
 
-  addOutboxOptions(program.command("doctor").description("Check the codex binary, the Convex URL, the outbox file and disk space"))
+  addOutboxOptions(
+    program
+      .command("doctor")
+      .description("Check the codex binary and login, the working directory, the Convex deployment and token, the outbox file and disk space"),
+    false,
+  )
     .addOption(new Option("--convex-url <url>", "the Convex deployment URL").env("CONVEX_URL"))
     .addOption(new Option("--auth-token <jwt>", "the JWT the bridge would send").env("CODEX_CONVEX_AUTH_TOKEN"))
     .addOption(apiOption())
@@ -83,7 +90,7 @@ export function buildProgram(): Command {
       await doctorCommand(command.optsWithGlobals());
     });
 
-  return program;
+  return configureUsageErrors(program);
 }
 
 function collect(value: string, previous: string[]): string[] {

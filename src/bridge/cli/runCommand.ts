@@ -11,9 +11,10 @@ import { signalExitCode } from "./signals.js";
 /** Parsed options of `run` (see `--help`). */
 export type RunCommandOptions = WorkOptions;
 
-/** Human-readable lines of a summary. */
+/** Human-readable lines of a summary: codex's answer first (when it gave one), then how the run went. */
 export function formatSummary(summary: RunSummary): string {
   return [
+    ...(summary.answer ? [summary.answer.trimEnd(), ""] : []),
     `thread ${summary.threadId}, turn ${summary.turnId}: ${summary.status}${summary.error ? ` (${summary.error})` : ""}`,
     `events ${summary.events} stored, ${summary.acked} acknowledged in ${summary.pushes} pushes` +
       (summary.drained ? "" : " (not all pushed yet: they stay in the outbox for the next run)"),
@@ -33,7 +34,7 @@ export function formatSummary(summary: RunSummary): string {
 export async function runCommand(prompt: string, options: RunCommandOptions): Promise<void> {
   const url = requireConvexUrl(options);
   const cwd = path.resolve(options.cwd);
-  const live = new LiveOutput(options);
+  const live = new LiveOutput({ ...options, subject: "turn" });
   let summary: RunSummary;
   let signal: NodeJS.Signals | null = null;
   try {
@@ -47,6 +48,7 @@ export async function runCommand(prompt: string, options: RunCommandOptions): Pr
       codexBin: options.codexBin,
       logDir: logDir(options),
       flushTimeoutMs: options.flushTimeout,
+      retryTimeoutMs: options.retryTimeout,
       pusher: pusherTuning(options),
       log: live.log,
       onStart: (bridge) => live.attach(bridge),

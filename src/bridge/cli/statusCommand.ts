@@ -1,4 +1,5 @@
 /** `codex-convex status`: the outbox's sessions, read from the file (works while a bridge runs). */
+import { existsSync } from "node:fs";
 import { adviceFor } from "../errors.js";
 import { outboxStatus, type OutboxStatus } from "../outbox/outboxStatus.js";
 import { outboxPath } from "./options.js";
@@ -47,14 +48,38 @@ export function formatStatus(status: OutboxStatus): string {
   ].join("\n");
 }
 
+/** `status --json` when there is no outbox file: an empty status with `exists: false` and why. */
+export type NoOutboxStatus = OutboxStatus & { exists: false; message: string };
+
+/** The status of an outbox file that does not exist: nothing stored, nothing pending. */
+export function noOutboxStatus(file: string, now: number = Date.now()): NoOutboxStatus {
+  return {
+    path: file,
+    exists: false,
+    message: `No outbox at ${file}: nothing was stored there (run and bridge create it). Pass --outbox, or --cwd of the directory you ran the bridge in.`,
+    at: now,
+    sessions: [],
+    totals: { sessions: 0, pendingEvents: 0, pendingBytes: 0, oldestPendingAgeMs: null, sessionsWithErrors: 0, sessionsStopped: 0 },
+  };
+}
+
 /**
- * Prints the status. Exit code 1 when a session with unacknowledged events
- * has a push error (retrying, or stopped on a permanent error: see the
- * "STOPPED" mark and the line under the table saying what to do).
- * @throws BridgeError `INVALID_ARGUMENT` when there is no outbox; `OUTBOX_CORRUPT`.
+ * Prints the status (with `--json`, one object: `exists`, `path`, `sessions`,
+ * `totals`; plus `message` when there is no outbox). Exit code 1 when a session
+ * with unacknowledged events has a push error (retrying, or stopped on a
+ * permanent error: see the "STOPPED" mark and the line under the table
+ * saying what to do); 0 otherwise, also when there is
+ * no outbox file (nothing is pending; the output says where it looked).
+ * @throws BridgeError `OUTBOX_CORRUPT` when the file is not a readable outbox.
  */
 export function statusCommand(options: StatusCommandOptions): void {
-  const status = outboxStatus(outboxPath(options));
-  process.stdout.write(options.json ? `${JSON.stringify(status)}\n` : `${formatStatus(status)}\n`);
+  const file = outboxPath(options);
+  if (!existsSync(file)) {
+    const none = noOutboxStatus(file);
+    process.stdout.write(options.json ? `${JSON.stringify(none)}\n` : `${none.message}\n`);
+    return;
+  }
+  const status = outboxStatus(file);
+  process.stdout.write(options.json ? `${JSON.stringify({ exists: true, ...status })}\n` : `${formatStatus(status)}\n`);
   if (status.totals.sessionsWithErrors > 0) process.exitCode = 1;
 }

@@ -13,11 +13,14 @@ import type { BridgeLog } from "../log.js";
 import type { Outbox } from "../outbox/outbox.js";
 import { observeLines, PROGRESS_META_KEY, type JobProgress } from "../jobs/progress.js";
 import { expiredLine, mayChangePending } from "../jobs/pendingRequests.js";
+import { configError, NOT_SIGNED_IN_MESSAGE, notSignedIn } from "./codexLogin.js";
 import {
+  getAuthStatus,
   initialize,
   initialized,
   threadResume,
   threadStart,
+  turnInterrupt,
   turnStart,
   type ThreadResumeResponse,
   type ThreadStartParams,
@@ -27,12 +30,25 @@ import {
 } from "./protocol/index.js";
 import type { IncomingRequest, JsonRpcId, RequestMethod } from "./rpc.js";
 import type { RotatingLog } from "./stderrLog.js";
+import { TurnWatch } from "./turnWatch.js";
 
 /** How long `initialize`, `thread/start`, `thread/resume` and `turn/start` may take to answer, in ms. */
 export const CODEX_REQUEST_TIMEOUT_MS = 60_000;
 
 /** The name and version the bridge reports to codex in `initialize`. */
 export const CLIENT_INFO = { name: "codex_convex", title: "codex-convex bridge", version: "0.1.0" } as const;
+
+/** How long a stalled turn gets to end after `turn/interrupt` before codex is given up on, in ms. */
+export const TURN_INTERRUPT_GRACE_MS = 5_000;
+
+/** Method of the bridge record that fails a turn (codex died, or the bridge gave up on it); see `convex/lib/applyTurn.ts`. */
+export const TURN_FAILED_METHOD = "bridge/turnFailed";
+
+/** A turn as codex completed it, plus its answer. */
+export type CompletedTurn = Turn & {
+  /** The turn's last agent message (its `final_answer` when marked), or null when it has none. */
+  answer: string | null;
+};
 
 /** Bytes of codex's stderr tail kept in a `bridge/codexExited` record. */
 export const EXIT_RECORD_STDERR_BYTES = 2_048;
@@ -62,6 +78,9 @@ export type CodexProcessOptions = {
   onServerRequest?: (request: IncomingRequest, codex: CodexProcess) => void;
   /** When to stop reading codex while the outbox is nearly full; see `backpressure.ts`. */
   backpressure?: BackpressureOptions;
+  /** How long a turn may go with codex retrying the model and no progress, in ms; default `CODEX_RETRY_TIMEOUT_MS`. */
+  retryTimeoutMs?: number;
+  /** Where codex's errors are reported as they arrive (see `turnWatch.ts`). */
   log?: BridgeLog;
 };
 
@@ -81,6 +100,7 @@ export class CodexProcess {
   private resolveClosed!: (error: Error | undefined) => void;
   private readonly listeners = new Set<(method: string, params: unknown) => void>();
   private server!: AppServer;
+  private loginChecked: Promise<void> | undefined;
 
   private constructor(private readonly options: CodexProcessOptions) {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
@@ -129,30 +149,66 @@ export class CodexProcess {
     return () => this.listeners.delete(listener);
   }
 
-  /** Starts a thread (`thread/start`). @throws BridgeError `RPC_ERROR`/`RPC_TIMEOUT`/`RPC_CLOSED`. */
+  /**
+   * Starts a thread (`thread/start`).
+   * @throws BridgeError `CODEX_CONFIG_INVALID` when codex cannot load its config.toml; `RPC_ERROR`/`RPC_TIMEOUT`/`RPC_CLOSED`.
+   */
   startThread(params: ThreadStartParams): Promise<ThreadStartResponse> {
-    return this.server.connection.request(threadStart, params);
+    return this.server.connection.request(threadStart, params).catch((error: unknown) => {
+      throw configError(error, this.options.env) ?? error;
+    });
   }
 
-  /** Reopens a stored thread (`thread/resume`). @throws BridgeError `RPC_ERROR` (e.g. no rollout), `RPC_TIMEOUT`, `RPC_CLOSED`. */
+  /**
+   * Reopens a stored thread (`thread/resume`).
+   * @throws BridgeError `CODEX_CONFIG_INVALID` when codex cannot load its config.toml; `RPC_ERROR` (e.g. no rollout), `RPC_TIMEOUT`, `RPC_CLOSED`.
+   */
   resumeThread(threadId: string, cwd: string): Promise<ThreadResumeResponse> {
-    return this.server.connection.request(threadResume, { threadId, cwd, excludeTurns: true });
+    return this.server.connection.request(threadResume, { threadId, cwd, excludeTurns: true }).catch((error: unknown) => {
+      throw configError(error, this.options.env) ?? error;
+    });
+  }
+
+  /**
+   * Before this process's first turn: asks codex how it is signed in
+   * (`getAuthStatus`, no token in the answer). A provider that needs an
+   * OpenAI login without one would only retry, so the turn is not started.
+   * @throws BridgeError `CODEX_NOT_SIGNED_IN` with what to do; `RPC_*` when codex does not answer.
+   */
+  private async requireLogin(): Promise<void> {
+    this.loginChecked ??= this.server.connection.request(getAuthStatus, { includeToken: false, refreshToken: false }).then((status) => {
+      if (notSignedIn(status)) throw new BridgeError("CODEX_NOT_SIGNED_IN", NOT_SIGNED_IN_MESSAGE);
+    });
+    return this.loginChecked;
   }
 
   /**
    * Starts a turn with a text prompt and resolves when codex reports
-   * `turn/completed` for it.
-   * @returns the completed turn (status completed, interrupted or failed).
-   * @throws BridgeError `CODEX_EXITED` when codex exits first (after all its
+   * `turn/completed` for it; before this process's first turn, checks codex
+   * is signed in (when its provider needs it). codex's `error` notifications of the turn go to
+   * the log as they arrive. When codex keeps retrying the model with no
+   * progress for `retryTimeoutMs`, the turn is recorded failed with the reason
+   * (`bridge/turnFailed`, so Convex shows it) and interrupted.
+   * @returns the completed turn (status completed, interrupted or failed;
+   *   `failed` with the reason when the bridge gave up on it) and its answer.
+   * @throws BridgeError `CODEX_NOT_SIGNED_IN` before any turn when codex has
+   *   no login its provider needs; `CODEX_EXITED` when codex exits first (after all its
    *   output was stored); `RPC_CLOSED` when the bridge stopped reading (its
-   *   cause says why, e.g. `OUTBOX_FULL`); `RPC_ERROR` when `turn/start` is refused.
+   *   cause says why, e.g. `OUTBOX_FULL`); `RPC_ERROR` when `turn/start` is
+   *   refused; `CODEX_MODEL_UNREACHABLE` when a stalled turn does not end
+   *   within {@link TURN_INTERRUPT_GRACE_MS} of `turn/interrupt`.
    */
-  async runTurn(threadId: string, prompt: string): Promise<Turn> {
+  async runTurn(threadId: string, prompt: string): Promise<CompletedTurn> {
+    await this.requireLogin();
     let turnId: string | undefined;
     const early = new Map<string, Turn>();
     let resolveCompleted!: (turn: Turn) => void;
     const completed = new Promise<Turn>((resolve) => (resolveCompleted = resolve));
+    let resolveStalled!: (reason: string) => void;
+    const stalled = new Promise<string>((resolve) => (resolveStalled = resolve));
+    const watch = new TurnWatch({ threadId, retryTimeoutMs: this.options.retryTimeoutMs, log: this.options.log, onStalled: resolveStalled });
     const listener = (method: string, params: unknown) => {
+      watch.observe(method, params);
       const p = params as { threadId?: string; turn?: Turn };
       if (method !== "turn/completed" || p.threadId !== threadId || !p.turn) return;
       if (turnId === undefined) early.set(p.turn.id, p.turn);
@@ -162,21 +218,36 @@ export class CodexProcess {
     try {
       const input: UserInput[] = [{ type: "text", text: prompt, text_elements: [] }];
       const started = await this.server.connection.request(turnStart, { threadId, input });
-      turnId = started.turn.id;
-      const done = early.get(turnId);
-      if (done) return done;
+      const id = started.turn.id;
+      turnId = id;
+      watch.bind(id);
+      const done = early.get(id);
+      if (done) return { ...done, answer: watch.answer };
       const exited = this.server.exited.then((exit) => {
-        throw this.exitError(exit, `before turn ${turnId} completed`);
+        throw this.exitError(exit, `before turn ${id} completed`);
       });
       const closed = this.closed.then((error) => {
-        throw new BridgeError("RPC_CLOSED", `Stopped reading codex before turn ${turnId} completed: ${error?.message ?? "stream ended"}.`, {
+        throw new BridgeError("RPC_CLOSED", `Stopped reading codex before turn ${id} completed: ${error?.message ?? "stream ended"}.`, {
           cause: error,
         });
       });
-      return await Promise.race([completed, exited, closed]);
+      const ended = await Promise.race([completed, exited, closed, stalled]);
+      if (typeof ended !== "string") return { ...ended, answer: watch.answer };
+      return await this.failStalled(threadId, id, ended, Promise.race([completed, exited, closed]), watch.answer);
     } finally {
+      watch.dispose();
       this.listeners.delete(listener);
     }
+  }
+
+  /** Records a stalled turn failed (before codex's own end of it, so the reason sticks), interrupts it, waits for its end. */
+  private async failStalled(threadId: string, turnId: string, reason: string, ended: Promise<Turn>, answer: string | null): Promise<CompletedTurn> {
+    this.options.log?.error(`turn ${turnId}: ${reason}`);
+    this.storeBridgeLine(TURN_FAILED_METHOD, { threadId, turnId, reason });
+    this.server.connection.request(turnInterrupt, { threadId, turnId }, { timeoutMs: TURN_INTERRUPT_GRACE_MS }).catch(() => {});
+    const turn = await Promise.race([ended, delay(TURN_INTERRUPT_GRACE_MS)]);
+    if (turn === undefined) throw new BridgeError("CODEX_MODEL_UNREACHABLE", `${reason} codex did not end the turn when asked to.`);
+    return { ...turn, status: "failed", error: { message: reason, codexErrorInfo: null, additionalDetails: null, misalignment: null }, answer };
   }
 
   /**
@@ -275,7 +346,17 @@ export class CodexProcess {
       if (next) progress.set(next);
       this.options.onStored?.();
     } catch (error) {
-      this.options.log?.warn(`could not record codex's exit in the outbox: ${(error as Error).message}`);
+      this.options.log?.warn(`could not record bridge/codexExited in the outbox: ${(error as Error).message}`);
+    }
+  }
+
+  /** Appends a line the bridge writes itself (origin `bridge`) to the session. */
+  private storeBridgeLine(method: string, params: Record<string, unknown>): void {
+    try {
+      this.options.outbox.append(this.options.sessionId, [{ origin: "bridge", line: JSON.stringify({ method, params }) }], { ignoreCap: true });
+      this.options.onStored?.();
+    } catch (error) {
+      this.options.log?.warn(`could not record ${method} in the outbox: ${(error as Error).message}`);
     }
   }
 
@@ -321,4 +402,8 @@ export function declineServerRequest(request: IncomingRequest, codex: CodexProce
   const answer = DECLINE[request.method];
   if (answer !== undefined) codex.respond(request, answer);
   else codex.respondError(request, -32601, `codex-convex cannot answer ${request.method} in this mode.`);
+}
+
+function delay(ms: number): Promise<undefined> {
+  return new Promise((resolve) => setTimeout(() => resolve(undefined), ms));
 }

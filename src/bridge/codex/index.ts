@@ -10,3 +10,7 @@ export { DECLINE_AT_ONCE, ServerRequestBroker, threadOf } from "./serverRequestB
 export type { AnswerRefusal, HeldRequest, RequestOrigin, ServerRequestPolicy } from "./serverRequestBroker.js";
 export { UNATTENDED_POLICIES, unattendedAnswer } from "./unattended.js";
 export type { ServerRequestAnswer, UnattendedPolicy } from "./unattended.js";
+export { ACCOUNT_READ_TIMEOUT_MS, describeAccount, readCodexAccount } from "./codexAccount.js";
+export { NOT_SIGNED_IN_MESSAGE, notSignedIn } from "./codexLogin.js";
+export type { CodexAccountOptions } from "./codexAccount.js";
+export { CODEX_RETRY_TIMEOUT_MS, TurnWatch } from "./turnWatch.js";

@@ -71,7 +71,7 @@ export type BridgeOptions = {
   /** Called once the bridge stops (or its work is done), before its jobs are stopped and its sessions flushed: serve mode stops its threads here. */
   beforeClose?: (reason: string) => Promise<void>;
   /** Codex supervision limits, and who answers codex's server requests (default: declined at once). */
-  supervision?: Pick<JobRunnerOptions, "maxCodexRestarts" | "maxTurnAttempts" | "restartDelayMs" | "onServerRequest">;
+  supervision?: Pick<JobRunnerOptions, "maxCodexRestarts" | "maxTurnAttempts" | "restartDelayMs" | "onServerRequest" | "retryTimeoutMs">;
   log?: BridgeLog;
 };
 

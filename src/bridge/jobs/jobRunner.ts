@@ -50,6 +50,8 @@ export type TurnReport = {
   /** codex's status: `completed`, `failed` or `interrupted`. */
   status: string;
   error: string | null;
+  /** The turn's final agent message, or null (see `CompletedTurn.answer`). */
+  answer: string | null;
   /** From `turn/start` to `turn/completed`, in ms. */
   durationMs: number;
 };
@@ -92,6 +94,8 @@ export type JobRunnerOptions = {
   restartDelayMs?: number;
   /** Answers codex's server requests; default: declined at once (`declineServerRequest`). */
   onServerRequest?: CodexProcessOptions["onServerRequest"];
+  /** How long a turn may go with codex retrying the model and no progress, in ms; default `CODEX_RETRY_TIMEOUT_MS`. */
+  retryTimeoutMs?: number;
 };
 
 /** Runs one job; see the module comment. */
@@ -204,6 +208,7 @@ export class JobRunner {
         onStored: () => handle.pusher.kick(),
         stderrLog: this.stderrLog,
         backpressure: this.options.backpressure,
+        retryTimeoutMs: this.options.retryTimeoutMs,
         log: this.log,
         onServerRequest: this.options.onServerRequest,
       });
@@ -230,7 +235,7 @@ export class JobRunner {
     handle.update({ sentPrompt: index });
     const started = Date.now();
     const turn = await codex.runTurn(threadId, job.prompts[index] as string);
-    const report = { prompt: index, turnId: turn.id, status: turn.status, error: turn.error?.message ?? null, durationMs: Date.now() - started };
+    const report = { prompt: index, turnId: turn.id, status: turn.status, error: turn.error?.message ?? null, answer: turn.answer, durationMs: Date.now() - started };
     this.turns.push(report);
     this.log.info(`job ${job.id}: turn ${index + 1}/${job.prompts.length} ${turn.status} in ${report.durationMs} ms`);
   }

@@ -43,6 +43,11 @@ export type RunOptions = {
   logDir?: string;
   /** Stall timeout of the flush after the turn (longest wait with no acknowledgement progress), in ms; default {@link RUN_FLUSH_TIMEOUT_MS}. */
   flushTimeoutMs?: number;
+  /**
+   * How long the turn may go with codex retrying the model and no progress
+   * before it is failed, in ms; default `CODEX_RETRY_TIMEOUT_MS` (see `turnWatch.ts`).
+   */
+  retryTimeoutMs?: number;
   /** Pusher tuning. */
   pusher?: PusherTuning;
   log?: BridgeLog;
@@ -59,6 +64,8 @@ export type RunSummary = {
   status: string;
   /** The turn's error message when it failed, or why the run failed or stopped. */
   error: string | null;
+  /** codex's answer: the turn's final agent message, or null when it gave none. */
+  answer: string | null;
   codexVersion: string;
   /** Lines stored in the outbox for this session (from codex and from the bridge). */
   events: number;
@@ -78,12 +85,14 @@ export type RunSummary = {
 
 /**
  * Runs one turn end to end: find codex, spawn `codex app-server`, initialize,
- * `thread/start` in `cwd`, `turn/start` with `prompt`, wait for
- * `turn/completed`, flush the outbox to Convex, stop codex.
+ * `thread/start` in `cwd`, check codex is signed in (when its model provider
+ * needs it), `turn/start` with `prompt`, wait for `turn/completed` (or give up
+ * after `retryTimeoutMs` of codex retrying the model), flush the outbox to
+ * Convex, stop codex.
  *
  * @returns the {@link RunSummary}.
  * @throws BridgeError `CODEX_BINARY_NOT_FOUND` (with the ways to provide it),
- *   `OUTBOX_CORRUPT`; `CODEX_SPAWN_FAILED`, `CODEX_EXITED`, `RPC_ERROR`,
+ *   `OUTBOX_CORRUPT`; `CODEX_NOT_SIGNED_IN`, `CODEX_CONFIG_INVALID`, `CODEX_SPAWN_FAILED`, `CODEX_EXITED`, `RPC_ERROR`,
  *   `OUTBOX_FULL` when the job fails before any turn completed. Events stored
  *   before a failure stay in the outbox.
  */
@@ -105,6 +114,7 @@ export async function run(options: RunOptions): Promise<RunSummary> {
       resumeLeftovers: false,
       flushTimeoutMs: options.flushTimeoutMs ?? RUN_FLUSH_TIMEOUT_MS,
       pusher: options.pusher,
+      supervision: options.retryTimeoutMs === undefined ? undefined : { retryTimeoutMs: options.retryTimeoutMs },
       log: options.log,
     };
     const bridge = new Bridge(bridgeOptions);
@@ -122,6 +132,7 @@ export async function run(options: RunOptions): Promise<RunSummary> {
       turnId: turn?.turnId ?? "",
       status: turn?.status ?? job.state,
       error: turn?.error ?? job.error,
+      answer: turn?.answer ?? null,
       codexVersion: version,
       events: session.lastSeq,
       acked: session.ackedSeq,

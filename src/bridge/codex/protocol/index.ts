@@ -17,6 +17,12 @@ import type { RequestId } from "./generated/RequestId.js";
 import type { ServerNotification } from "./generated/ServerNotification.js";
 import type { ServerNotificationEnvelope } from "./generated/ServerNotificationEnvelope.js";
 import type { ServerRequest } from "./generated/ServerRequest.js";
+import type { ConfigReadParams } from "./generated/v2/ConfigReadParams.js";
+import type { ConfigReadResponse } from "./generated/v2/ConfigReadResponse.js";
+import type { GetAuthStatusParams } from "./generated/GetAuthStatusParams.js";
+import type { GetAuthStatusResponse } from "./generated/GetAuthStatusResponse.js";
+import type { GetAccountParams } from "./generated/v2/GetAccountParams.js";
+import type { GetAccountResponse } from "./generated/v2/GetAccountResponse.js";
 import type { CommandExecutionRequestApprovalResponse } from "./generated/v2/CommandExecutionRequestApprovalResponse.js";
 import type { FileChangeRequestApprovalResponse } from "./generated/v2/FileChangeRequestApprovalResponse.js";
 import type { Thread } from "./generated/v2/Thread.js";
@@ -35,7 +41,13 @@ import type { UserInput } from "./generated/v2/UserInput.js";
 export type {
   ClientInfo,
   CommandExecutionRequestApprovalResponse,
+  ConfigReadParams,
+  ConfigReadResponse,
   FileChangeRequestApprovalResponse,
+  GetAccountParams,
+  GetAccountResponse,
+  GetAuthStatusParams,
+  GetAuthStatusResponse,
   InitializeCapabilities,
   InitializeParams,
   InitializeResponse,
@@ -88,6 +100,26 @@ export const turnStart: RequestMethod<TurnStartParams, TurnStartResponse> = requ
 /** `turn/interrupt`: stops a running turn. */
 export const turnInterrupt: RequestMethod<TurnInterruptParams, TurnInterruptResponse> =
   requestMethod("turn/interrupt");
+
+/**
+ * `account/read`: the signed-in account (`null` when none) and whether the
+ * configured model provider needs an OpenAI login (`requiresOpenaiAuth`).
+ */
+export const accountRead: RequestMethod<GetAccountParams, GetAccountResponse> = requestMethod("account/read");
+
+/**
+ * `getAuthStatus`: how codex is signed in (`authMethod`, null when not) and
+ * whether its model provider needs an OpenAI login. With `includeToken: false`
+ * the answer holds no credential and no account details, so it can be stored
+ * in the outbox like every other line.
+ */
+export const getAuthStatus: RequestMethod<GetAuthStatusParams, GetAuthStatusResponse> = requestMethod("getAuthStatus");
+
+/**
+ * `config/read`: the effective configuration as seen from `cwd`. Answers an
+ * error (-32603 "invalid configuration: …") when config.toml cannot be loaded.
+ */
+export const configRead: RequestMethod<ConfigReadParams, ConfigReadResponse> = requestMethod("config/read");
 
 /** Method names of the notifications codex 0.169.0 declares (others may still arrive). */
 export type ServerNotificationMethod = ServerNotification["method"];
