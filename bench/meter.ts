@@ -7,7 +7,9 @@
  *   size Convex bills and limits); `db.delete` counts one delete and 0 bytes;
  * - every document read (`db.get`, each row a query yields, the document a
  *   patch/replace/delete reads first) counts one document read and its size;
- * - the largest document written, and the writes by table.
+ * - the largest document written, and the writes by table;
+ * - a write of a document over Convex's 1 MiB limit ({@link MAX_DOCUMENT_BYTES})
+ *   fails, as it would on a deployment (convex-test does not check it).
  *
  * How: convex-test runs each function in a transaction with a
  * `TransactionMetricsTracker` (the same one behind
@@ -51,6 +53,9 @@ export function emptyUsage(): Usage {
     byTable: {},
   };
 }
+
+/** Convex's limit on one document, in bytes (1 MiB). */
+export const MAX_DOCUMENT_BYTES = 1024 * 1024;
 
 type WriteOp = { kind: "insert" | "patch" | "replace" | "delete"; table: string };
 
@@ -110,7 +115,12 @@ export function installMeter(): void {
     return trackRead.call(this, size);
   };
   proto.trackWrite = function (this: TransactionMetricsTracker, size: number) {
-    if (active && currentWrite) record(active, currentWrite, size);
+    if (active && currentWrite) {
+      if (size > MAX_DOCUMENT_BYTES) {
+        throw new Error(`a ${currentWrite.kind} in table ${currentWrite.table} made a document of ${size} bytes, over Convex's 1 MiB limit`);
+      }
+      record(active, currentWrite, size);
+    }
     return trackWrite.call(this, size);
   };
   installed = true;

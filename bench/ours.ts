@@ -8,7 +8,7 @@
 import { api } from "../example/convex/_generated/api.js";
 import { coalesceDeltas } from "../src/bridge/push/coalesce.js";
 import type { CodexEvent, MessagesPage, StreamCursor } from "../src/shared/validators.js";
-import { createConvexApp, runInCodex } from "../test/stand-ins/convexApp.js";
+import { createConvexApp } from "../test/stand-ins/convexApp.js";
 
 /** The identity every call acts as. */
 export const OUR_USER = { subject: "alice", tokenIdentifier: "bench|alice" };
@@ -47,12 +47,9 @@ export class OurApp {
     return this.user.query(api.codex.listMessages, { threadId, paginationOpts: { numItems, cursor: null }, streamArgs: { kind: "deltas", cursors } });
   }
 
-  /** The thread's stream documents (id, item, next cursor), read from the table. */
-  async streams(threadId: string): Promise<Array<{ streamId: string; itemId: string; nextCursor: number }>> {
-    return runInCodex(this.t, async (ctx) =>
-      (await ctx.db.query("streams").collect())
-        .filter((s) => s.threadId === threadId)
-        .map((s) => ({ streamId: s._id as string, itemId: s.itemId, nextCursor: s.nextCursor })),
-    );
+  /** The thread's live streams, as a client learns them (`streamArgs: {kind: "list"}`). */
+  async liveStreams(threadId: string): Promise<Array<{ streamId: string; itemId: string; nextCursor: number }>> {
+    const r = await this.user.query(api.codex.listMessages, { threadId, paginationOpts: { numItems: 0, cursor: null }, streamArgs: { kind: "list" } });
+    return r.streams?.kind === "list" ? r.streams.streams : [];
   }
 }

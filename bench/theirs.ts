@@ -35,11 +35,12 @@ export const THEIR_ACTOR = { userId: "alice" };
 /** Their turn-scoped kinds (`TURN_SCOPED_EVENT_PREFIXES` and `error` in their host runtime). */
 const TURN_SCOPED_PREFIXES = ["turn/", "item/"];
 
-type AnyRef = FunctionReference<"mutation" | "query", "public">;
+type Mutation = FunctionReference<"mutation", "public">;
+type Query = FunctionReference<"query", "public">;
 const refs = componentsGeneric()[NAME] as unknown as {
-  threads: { create: AnyRef };
-  sync: { ensureSession: AnyRef; ingestSafe: AnyRef; replay: AnyRef };
-  messages: { listByThread: AnyRef };
+  threads: { create: Mutation };
+  sync: { ensureSession: Mutation; ingestSafe: Mutation; replay: Query };
+  messages: { listByThread: Query };
 };
 
 function componentModules(): Record<string, () => Promise<unknown>> {
@@ -77,7 +78,8 @@ export class TheirApp {
     modules: { "/virtual/convex/_generated/none.js": async () => ({}) },
     transactionLimits: true,
   });
-  private cursor = 0;
+  /** Their bridge's cursor: one step per thread-scoped line so far. */
+  cursor = 0;
   private readonly sessionId = "s-1";
   /** Lines their bridge would not ingest. */
   dropped = 0;

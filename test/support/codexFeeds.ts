@@ -23,15 +23,22 @@ export type TranscriptName = "text-turn" | "tools-turn" | "approval-turn" | "int
 /** `emittedAtMs` of a generated feed's first line (Unix ms; the recordings' own clock). */
 export const FEED_START_MS = 1_795_397_230_000;
 
+const recordings = new Map<TranscriptName, string[]>();
+
 /** The "in" lines (codex → bridge) of a recorded transcript, in order. */
 export function recordedLines(name: TranscriptName): string[] {
-  const text = readFileSync(new URL(`../fixtures/transcripts/${name}.jsonl`, import.meta.url), "utf8");
-  return text
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as { dir: string; line: string })
-    .filter((l) => l.dir === "in")
-    .map((l) => l.line);
+  let lines = recordings.get(name);
+  if (lines === undefined) {
+    const text = readFileSync(new URL(`../fixtures/transcripts/${name}.jsonl`, import.meta.url), "utf8");
+    lines = text
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .map((l) => JSON.parse(l) as { dir: string; line: string })
+      .filter((l) => l.dir === "in")
+      .map((l) => l.line);
+    recordings.set(name, lines);
+  }
+  return [...lines];
 }
 
 /** `n` bytes of ASCII text, different for each `i` (n ≥ 6; i < 36⁴ for n = 6). */
@@ -167,4 +174,58 @@ export function agentMessageFeed(count: number, bytes = 8): { events: CodexEvent
 export function commandOutputFeed(bytes: number, deltaBytes = 8 * 1024): { events: CodexEvent[]; text: string } {
   const deltas = outputChunks(bytes, deltaBytes);
   return { events: feedEvents([{ from: "tools-turn", withThreadStart: true, deltas: { call_4: deltas } }]), text: deltas.join("") };
+}
+
+/** The thread id of the tools turn recording; {@link threadFeed} and {@link mixedThreadFeed} put every turn in it. */
+export const TOOLS_THREAD_ID = "01a20604-df52-7590-a485-659004652b85";
+
+/** A thread of `turns` recorded text turns (a user message and a short agent message each: 2 messages per turn). */
+export function threadFeed(turns: number): CodexEvent[] {
+  return feedEvents(
+    Array.from({ length: turns }, (_, k): TurnSpec =>
+      k === 0 ? { from: "text-turn", withThreadStart: true, threadId: TOOLS_THREAD_ID } : { from: "text-turn", threadId: TOOLS_THREAD_ID, suffix: `-${k}` },
+    ),
+  );
+}
+
+/**
+ * A mixed thread of `turns` turns alternating the recorded tools turn (reasoning
+ * of 50 deltas, a message of 200, a command output of 8 deltas of 1 KiB) and
+ * text turn (a message of 300 deltas), text deltas of 8 bytes.
+ * @param withText - False for the same turns with no text deltas (a baseline).
+ * @returns the events and the bytes of streamed text.
+ */
+export function mixedThreadFeed(turns: number, withText = true): { events: CodexEvent[]; textBytes: number } {
+  let textBytes = 0;
+  const specs = Array.from({ length: turns }, (_, k): TurnSpec => {
+    const deltas: Record<string, string[]> =
+      k % 2 === 0
+        ? { rs_2: chunks(50, 8), msg_3: chunks(40, 8), msg_9: chunks(200, 8), call_4: outputChunks(8 * 1024, 1024) }
+        : { msg_2: chunks(300, 8) };
+    if (!withText) for (const key of Object.keys(deltas)) deltas[key] = [];
+    textBytes += Object.values(deltas).flat().join("").length;
+    const from: TranscriptName = k % 2 === 0 ? "tools-turn" : "text-turn";
+    return k === 0 ? { from, withThreadStart: true, deltas } : { from, threadId: TOOLS_THREAD_ID, suffix: `-${k}`, deltas };
+  });
+  return { events: feedEvents(specs), textBytes };
+}
+
+/**
+ * One turn running `streams` commands at once (the tools turn's `call_4`,
+ * renamed), each streaming `bytesEach` of output in deltas of `deltaBytes`,
+ * their deltas interleaved; no command completes (the streams stay live).
+ */
+export function parallelCommandsFeed(streams: number, bytesEach: number, deltaBytes: number): CodexEvent[] {
+  const recorded = recordedLines("tools-turn");
+  const started = recorded.findIndex((l) => l.includes('"method":"turn/started"'));
+  const head = recorded.slice(0, started + 1);
+  const itemStarted = recorded.find((l) => l.includes('"method":"item/started"') && l.includes('"call_4"'))!;
+  const delta = JSON.parse(recorded.find((l) => l.includes('"item/commandExecution/outputDelta"'))!) as Json;
+  const lines = [...head];
+  for (let k = 0; k < streams; k++) lines.push(itemStarted.replaceAll('"call_4"', `"call_4_${k}"`));
+  const output = outputChunks(bytesEach, deltaBytes);
+  for (const text of output) {
+    for (let k = 0; k < streams; k++) lines.push(JSON.stringify({ ...delta, params: { ...(delta.params as Json), itemId: `call_4_${k}`, delta: text } }));
+  }
+  return toEvents(restamp(lines));
 }
