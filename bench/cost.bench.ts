@@ -47,6 +47,8 @@ const HORIZON_MS = 5 * 60_000 + 1_000;
 const PAGE_ITEMS = 50;
 /** Turns of the 2,000-message thread (two messages each). */
 const LONG_THREAD_TURNS = 1_000;
+/** Wall-clock budget for building the long thread in their component (its ingest reads grow with the thread's turns). */
+const LONG_THREAD_BUDGET_MS = 300_000;
 /** Streams, bytes each and delta size of the many-cursors read. */
 const PARALLEL_STREAMS = 64;
 const PARALLEL_STREAM_BYTES = 256 * 1024;
@@ -74,7 +76,7 @@ function turnIdOf(events: readonly CodexEvent[]): string {
   return (JSON.parse(line) as { params: { turn: { id: string } } }).params.turn.id;
 }
 
-async function open(name: SubjectName, events: readonly CodexEvent[]): Promise<{ subject: Subject; ours?: OurApp; theirs?: TheirApp }> {
+async function open(name: SubjectName, events: readonly CodexEvent[], budgetMs = Infinity): Promise<{ subject: Subject; ours?: OurApp; theirs?: TheirApp }> {
   const threadId = threadIdOf(events);
   if (name === "theirs") {
     const app = new TheirApp();
@@ -83,7 +85,7 @@ async function open(name: SubjectName, events: readonly CodexEvent[]): Promise<{
     const subject = {
       name,
       settle: () => app.t.finishAllScheduledFunctions(() => {}, 10_000),
-      ingest: (e: readonly CodexEvent[]) => app.ingest(threadId, e, BATCH_EVENTS),
+      ingest: (e: readonly CodexEvent[]) => app.ingest(threadId, e, BATCH_EVENTS, budgetMs),
     };
     return { subject, theirs: app };
   }
@@ -119,8 +121,11 @@ function row(caseName: string, measureName: string, cells: Partial<Record<Subjec
   return { case: caseName, measure: measureName, ...cells, "ours/theirs": ratio(cells.ours, cells.theirs), "ours+coalesce/theirs": ratio(cells["ours+coalesce"], cells.theirs) };
 }
 
+/** A progress line on stderr (the tables go to stdout). */
+const progress = (text: string) => console.error(`  ${text}`);
 const round = (x: number, digits = 1) => Number(x.toFixed(digits));
-const errorCell = (error: unknown) => `error: ${((error as Error).message ?? String(error)).slice(0, 60)}`;
+/** A failed case's cell: the error, shortened (the whole message goes to stderr). */
+const errorCell = (error: unknown) => `fails: ${((error as Error).message ?? String(error)).replace(/^their ingestSafe rejected a batch: /, "").slice(0, 110)}`;
 
 /** Write rows of one workload: its feed, the same feed without deltas (baseline), and the text bytes. */
 async function writeRows(caseName: string, feed: readonly CodexEvent[], baseline: readonly CodexEvent[], textBytes: number): Promise<Row[]> {
@@ -141,7 +146,7 @@ async function writeRows(caseName: string, feed: readonly CodexEvent[], baseline
           `bytes written by table: ${Object.entries(usage.byTable).map(([table, w]) => `${table} ${w.bytes} B/${w.documents}`).join(", ")}`,
       );
     } catch (error) {
-      console.error(`  ${caseName} / ${name}: ${errorCell(error)}`);
+      console.error(`  ${caseName} / ${name}: ${(error as Error).message ?? String(error)}`);
       for (const key of Object.keys(cells)) cells[key]![name] = errorCell(error);
     }
   }
@@ -172,8 +177,9 @@ async function readRows(): Promise<Row[]> {
   const threadId = threadIdOf(longThread);
   for (const name of SUBJECTS) {
     try {
-      const { subject, ours, theirs } = await open(name, longThread);
-      await subject.ingest(longThread);
+      const { subject, ours, theirs } = await open(name, longThread, LONG_THREAD_BUDGET_MS);
+      const built = await measure(() => subject.ingest(longThread));
+      progress(`long thread built / ${name}: ${built.usage.documentsRead} documents read by ingest`);
       await timers.drain(HORIZON_MS, subject.settle);
       const page = (cursor: string | null) =>
         ours ? ours.listPage(threadId, PAGE_ITEMS, cursor).then((p) => p.continueCursor) : theirs!.listPage(threadId, PAGE_ITEMS, cursor).then((p) => p.continueCursor);
@@ -183,6 +189,7 @@ async function readRows(): Promise<Row[]> {
       for (let i = 2; i < 10; i++) cursor = await page(cursor);
       tenth[name] = readCell((await measure(() => page(cursor))).usage);
     } catch (error) {
+      progress(`long thread / ${name}: ${(error as Error).message}`);
       first[name] = tenth[name] = errorCell(error);
     }
   }
@@ -241,7 +248,9 @@ async function readRows(): Promise<Row[]> {
         replay[name] = readCell(usage);
         replayCalls[name] = result;
       }
+      progress(`live message reads / ${name}: done`);
     } catch (error) {
+      progress(`live message reads / ${name}: ${(error as Error).message}`);
       poll[name] = replay[name] = replayCalls[name] = errorCell(error);
     }
   }
@@ -267,7 +276,9 @@ async function readRows(): Promise<Row[]> {
         const { usage } = await measure(() => theirs!.replay(parallelThread, [{ streamId, cursor: 0 }]));
         many[name] = `1 stream (one per turn): ${readCell(usage)}`;
       }
+      progress(`many cursors / ${name}: done`);
     } catch (error) {
+      progress(`many cursors / ${name}: ${(error as Error).message}`);
       many[name] = errorCell(error);
     }
   }
@@ -291,6 +302,8 @@ export async function runCostBench(): Promise<void> {
     }
     const mixed = mixedThreadFeed(50);
     rows.push(...(await writeRows("mixed thread, 50 turns", mixed.events, mixedThreadFeed(50, false).events, mixed.textBytes)));
+    console.error("  writes done:");
+    console.error(JSON.stringify(rows));
     rows.push(...(await readRows()));
   } finally {
     timers.uninstall();

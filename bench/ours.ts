@@ -7,6 +7,7 @@
  */
 import { api } from "../example/convex/_generated/api.js";
 import { coalesceDeltas } from "../src/bridge/push/coalesce.js";
+import { MAX_BATCH_BYTES } from "../src/shared/limits.js";
 import type { CodexEvent, MessagesPage, StreamCursor } from "../src/shared/validators.js";
 import { createConvexApp } from "../test/stand-ins/convexApp.js";
 
@@ -26,10 +27,21 @@ export class OurApp {
     await this.user.mutation(api.codex.ensureSession, { sessionId: this.sessionId });
   }
 
-  /** Ingests `events` in batches of `batchEvents` outbox rows; throws on any gap. */
+  /**
+   * Ingests `events` in batches of at most `batchEvents` outbox rows and
+   * `MAX_BATCH_BYTES` of lines (a longer line alone), as the outbox hands them
+   * to the pusher; throws on any gap.
+   */
   async ingest(events: readonly CodexEvent[], batchEvents: number): Promise<void> {
-    for (let i = 0; i < events.length; i += batchEvents) {
-      const rows = events.slice(i, i + batchEvents);
+    for (let i = 0; i < events.length; ) {
+      const rows = [events[i]!];
+      let bytes = events[i]!.line.length;
+      for (let j = i + 1; j < events.length && rows.length < batchEvents; j++) {
+        bytes += events[j]!.line.length;
+        if (bytes > MAX_BATCH_BYTES) break;
+        rows.push(events[j]!);
+      }
+      i += rows.length;
       const batch = this.coalesce ? coalesceDeltas(rows) : rows;
       this.sent += batch.length;
       const answer = await this.user.mutation(api.codex.ingestSafe, { sessionId: this.sessionId, events: batch });

@@ -133,9 +133,16 @@ export class TheirApp {
     return out;
   }
 
-  /** Ingests `events` of thread `threadId` in batches of `batchEvents` codex lines. */
-  async ingest(threadId: string, events: readonly CodexEvent[], batchEvents: number): Promise<void> {
+  /**
+   * Ingests `events` of thread `threadId` in batches of `batchEvents` codex lines.
+   * @param budgetMs - Wall-clock budget; past it, throws saying how far it got.
+   */
+  async ingest(threadId: string, events: readonly CodexEvent[], batchEvents: number, budgetMs = Infinity): Promise<void> {
+    const deadline = Date.now() + budgetMs;
     for (let i = 0; i < events.length; i += batchEvents) {
+      if (Date.now() > deadline) {
+        throw new Error(`not done within ${Math.round(budgetMs / 1000)} s of wall time: ${i} of ${events.length} codex lines ingested`);
+      }
       const streamDeltas = this.convert(events.slice(i, i + batchEvents));
       if (streamDeltas.length === 0) continue; // their ingest refuses an empty batch
       const answer = (await this.t.mutation(refs.sync.ingestSafe, {
@@ -145,7 +152,9 @@ export class TheirApp {
         streamDeltas,
         lifecycleEvents: [],
       })) as { status: string; errors: Array<{ message: string }> };
-      if (answer.status === "rejected") throw new Error(`their ingestSafe rejected a batch: ${JSON.stringify(answer.errors)}`);
+      if (answer.status === "rejected") {
+        throw new Error(`their ingestSafe rejected a batch: ${answer.errors.map((e) => e.message).join("; ")} (batch of codex lines ${i + 1}–${i + batchEvents})`);
+      }
     }
   }
 
