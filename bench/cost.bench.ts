@@ -147,7 +147,7 @@ async function writeRows(caseName: string, feed: readonly CodexEvent[], baseline
       );
     } catch (error) {
       console.error(`  ${caseName} / ${name}: ${(error as Error).message ?? String(error)}`);
-      for (const key of Object.keys(cells)) cells[key]![name] = errorCell(error);
+      for (const key of Object.keys(cells)) cells[key]![name] = key === "written" ? errorCell(error) : "fails";
     }
   }
   return [
