@@ -6,7 +6,7 @@
  * in the outbox.
  */
 import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -64,6 +64,7 @@ describe("pair, then run with the stored secret", () => {
     writeFileSync(wrapper, `#!/bin/sh\nenv > '${envDump}'\nexec '${CODEX_BINARY_PATH}' "$@"\n`);
     chmodSync(wrapper, 0o755);
     const work = path.join(dir, "work");
+    await mkdir(work); // --cwd must exist
     const run = await runCli(["--log-level", "debug", "run", "Say hello", "--cwd", work, "--convex-url", host.url, "--codex-bin", wrapper, "--no-status"], env, 120_000);
     expect(run.stderr + run.stdout).not.toContain(SECRET);
     expect(run.code, run.stderr).toBe(0);
@@ -85,6 +86,7 @@ describe("pair, then run with the stored secret", () => {
   test("--auth-token wins over the stored secret", async () => {
     host.calls.length = 0;
     const work = path.join(dir, "work2");
+    await mkdir(work);
     const run = await runCli(["run", "Say hello", "--cwd", work, "--convex-url", host.url, "--auth-token", "a.jwt.token", "--no-status"], env, 120_000);
     expect(run.code, run.stderr).toBe(0);
     const first = host.calls.find((call) => call.path === "codex:ensureSession");

@@ -48,8 +48,12 @@ const PACK_TIMEOUT_MS = 480_000;
 const INSTALL_TIMEOUT_MS = 240_000;
 /** Longest the host's tsc or vitest run may take, in ms. */
 const HOST_TOOL_TIMEOUT_MS = 300_000;
-/** Most files the tarball may hold (it held 3,556 with tests and per-type protocol files). */
-const MAX_TARBALL_FILES = 300;
+/**
+ * Most files the tarball may hold: it held 3,556 with tests and per-type
+ * protocol files, and holds about 310 (one .js and one .d.ts per module) with
+ * the steering modules.
+ */
+const MAX_TARBALL_FILES = 400;
 
 /** The parts of vitest's JSON report this test reads. */
 type VitestReport = {
