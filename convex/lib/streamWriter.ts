@@ -9,7 +9,7 @@ import { internal } from "../_generated/api.js";
 import { DELTA_GRACE_MS, LIVE_COMPACT_THRESHOLD_DELTAS, MAX_INLINE_CHARS } from "../../src/shared/limits.js";
 import type { StreamKind } from "../../src/shared/validators.js";
 import { putText } from "./parts.js";
-import { utf8Bytes } from "./utf8.js";
+import { utf8Bytes, wellFormed } from "./utf8.js";
 
 type StreamKey = string;
 
@@ -102,7 +102,8 @@ export class StreamWriter {
    * their unit (Codex delta events, a row covers [start, end)), so the hooks
    * read chunks as they read coalesced deltas.
    */
-  async appendDelta(stream: Doc<"streams">, text: string, count: number): Promise<void> {
+  async appendDelta(stream: Doc<"streams">, delta: string, count: number): Promise<void> {
+    const text = wellFormed(delta);
     const key = keyOf(stream.threadRef, stream.turnId, stream.itemId, stream.kind, stream.part);
     let pending = this.pending.get(key);
     if (pending === undefined) {

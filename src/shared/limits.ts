@@ -119,6 +119,13 @@ export const LIVE_COMPACT_THRESHOLD_DELTAS = 1024;
 /** Most deltas ingest folds inline into an unfinished item's text when its turn ends; longer streams are folded by compaction. */
 export const FOLD_INLINE_MAX_DELTAS = 256;
 
+/**
+ * Longest agent message or plan text (UTF-16 code units) also kept inside the
+ * message's raw item; a longer one is stored once, as the message text, with
+ * the item's `text` null and `itemOmitsText` set (messages.getText puts it back).
+ */
+export const MAX_ITEM_TEXT_COPY_CHARS = 1024;
+
 /** Most a turn's `lastEventAt` may lag its last event (ms; less when the idle timeouts are short): ingest restamps a turn only when its stamp is older. */
 export const LAST_EVENT_STAMP_MAX_MS = 1000;
 
