@@ -81,7 +81,7 @@ export default defineSchema({
     .index("by_threadRef_turnId_status", ["threadRef", "turnId", "status"]),
 
   // One per streaming text of an item of a turn, keyed by (thread, turn, item,
-  // kind, part); never reopened once finished. Written by ingest on each delta and on
+  // kind, part); never reopened once finished. Written by ingest once per batch with deltas and on
   // item/turn ends, by compaction and expiry; read by messages.list streamArgs.
   streams: defineTable({
     threadId: v.string(),

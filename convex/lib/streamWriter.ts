@@ -2,6 +2,16 @@
  * Writes streams and their deltas for ingest, and finishes streams (which
  * schedules their compaction after `DELTA_GRACE_MS`). Caches the stream
  * documents of one batch; every read is an index lookup.
+ *
+ * Storage design (cost at scale, issue 11): the deltas of one ingest batch
+ * are stored as ONE `deltas` row per stream (a chunk: the batch's text of that
+ * stream, concatenated, covering the cursor range [start, end) in Codex delta
+ * events) and the stream document is patched ONCE per batch, so the documents
+ * written per message follow its batches and its text size (a chunk holds at
+ * most `MAX_INLINE_CHARS`), not its number of deltas. Cursors keep their unit
+ * (delta events), and every chunk boundary is a cursor a reader can stand on;
+ * a cursor inside a chunk is answered from the next boundary on, as for a
+ * coalesced run. Live readers see a batch's text as soon as it commits.
  */
 import type { Doc, Id } from "../_generated/dataModel.js";
 import type { MutationCtx } from "../_generated/server.js";
