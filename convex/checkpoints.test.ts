@@ -9,12 +9,9 @@ const NONE = { numItems: 0, cursor: null };
 
 async function setup() {
   const t = initConvexTest();
-  const alice = await ingestLines(t, [
-    threadStarted("th-1"),
-    turnStarted("th-1", "tu-1"),
-    agentItem("item/started", "th-1", "tu-1", "it-1", ""),
-    ...["one ", "two ", "three ", "four"].map((c) => agentDelta("th-1", "tu-1", "it-1", c)),
-  ]);
+  const alice = await ingestLines(t, [threadStarted("th-1"), turnStarted("th-1", "tu-1"), agentItem("item/started", "th-1", "tu-1", "it-1", "")]);
+  // One delta per batch, as a live stream arrives: one stored chunk each, so cursors 0…4 are all chunk boundaries.
+  for (const c of ["one ", "two ", "three ", "four"]) await ingestLines(t, [agentDelta("th-1", "tu-1", "it-1", c)]);
   const listed = await alice.query(api.codex.listMessages, { threadId: "th-1", paginationOpts: NONE, streamArgs: { kind: "list" } });
   const streamId = listed.streams?.kind === "list" ? listed.streams.streams[0]!.streamId : "";
   return { t, alice, streamId };

@@ -1,8 +1,11 @@
 /**
  * Scheduled cleanup, in bounded batches that reschedule themselves while work
  * remains:
- * - `compactStream` folds a stream's deltas into its durable base text (kept
- *   in parts) and deletes them; readers behind the compacted cursor are then
+ * - `compactStream` folds a stream's delta chunks into its durable base text
+ *   (kept in parts, appended as new parts: what is stored is never rewritten)
+ *   and deletes them; a finished stream whose text is its message's text (same
+ *   size as reported: command output, agent message, plan) keeps no base of its
+ *   own (`baseInMessage`: the text is stored once); readers behind the compacted cursor are then
  *   answered `rebased`. Run `DELTA_GRACE_MS` after a stream finishes, or at
  *   once when a live stream holds too many deltas.
  * - `expireStream` deletes a finished stream `STREAM_RETENTION_MS` later, with

@@ -23,11 +23,20 @@ async function snapshot(t: TestConvexApp) {
     for (const table of tables) {
       // Drop system fields and times that differ between runs.
       out[table] = (await ctx.db.query(table as never).collect()).map((d: Record<string, unknown>) => {
-        const { _id, _creationTime, lastSeenAt, updatedAt, streamId, watchdogAt, lastEventAt, finishedAt, ownerId, ...rest } = d;
-        void _id; void _creationTime; void lastSeenAt; void updatedAt; void streamId; void watchdogAt; void lastEventAt; void finishedAt; void ownerId;
+        // deltaCount counts stored chunks (one per stream per batch): it follows the batching, the text does not.
+        const { _id, _creationTime, lastSeenAt, updatedAt, streamId, watchdogAt, lastEventAt, finishedAt, ownerId, deltaCount, ...rest } = d;
+        void _id; void _creationTime; void lastSeenAt; void updatedAt; void streamId; void watchdogAt; void lastEventAt; void finishedAt; void ownerId; void deltaCount;
         return rest;
       });
     }
+    // Deltas are stored one chunk per stream per batch: compare each stream's joined text and range, which must not depend on the batching.
+    const byStream = new Map<string, Array<{ start: number; end: number; text: string }>>();
+    for (const d of await ctx.db.query("deltas").collect()) byStream.set(d.streamId, [...(byStream.get(d.streamId) ?? []), d]);
+    out.deltas = [...byStream.values()].map((rows) => {
+      rows.sort((a, b) => a.start - b.start);
+      rows.forEach((row, i) => i > 0 && expect(row.start).toBe(rows[i - 1]!.end));
+      return { start: rows[0]!.start, end: rows.at(-1)!.end, text: rows.map((r) => r.text).join("") };
+    });
     return out;
   }) as Promise<Record<string, unknown[]>>;
 }

@@ -52,12 +52,11 @@ describe("messages.list", () => {
   test("live deltas: the stream list and deltas from any cursor rebuild the text", async () => {
     const t = initConvexTest();
     const chunks = ["The ", "quick ", "brown ", "fox ", "jumps ", "over."];
-    const alice = await ingest(t, [
-      threadStarted("th-1"),
-      turnStarted("th-1", "tu-1"),
-      agentItem("item/started", "th-1", "tu-1", "it-1", ""),
-      ...chunks.map((c) => agentDelta("th-1", "tu-1", "it-1", c)),
-    ]);
+    const lines = [threadStarted("th-1"), turnStarted("th-1", "tu-1"), agentItem("item/started", "th-1", "tu-1", "it-1", ""), ...chunks.map((c) => agentDelta("th-1", "tu-1", "it-1", c))];
+    // One delta per ingest batch, as a live stream arrives: each is stored as a chunk of its own, so every cursor is a chunk boundary.
+    const alice = t.withIdentity(ALICE);
+    await alice.mutation(api.codex.ensureSession, { sessionId: "s-1" });
+    for (const event of toEvents(lines)) await alice.mutation(api.codex.ingestSafe, { sessionId: "s-1", events: [event] });
     const listed = await alice.query(api.codex.listMessages, {
       threadId: "th-1",
       paginationOpts: { numItems: 0, cursor: null },

@@ -5,6 +5,7 @@ import { query, type QueryCtx } from "./_generated/server.js";
 import { LIVE_COMPACT_THRESHOLD_DELTAS } from "../src/shared/limits.js";
 import { COMMAND_OUTPUT } from "./lib/commandOutput.js";
 import { deltaText } from "./lib/fold.js";
+import { ITEM_TEXT_FIELD } from "./lib/items.js";
 import { type MessageDoc, type StreamsResult, vMessagesPage, vMessageText, vStreamArgs } from "../src/shared/validators.js";
 import { pageInPrefix } from "./lib/pagination.js";
 import { readParts } from "./lib/parts.js";
@@ -149,8 +150,8 @@ export const getText = query({
     if (!message) return null;
     const text = message.textParts === undefined ? message.text : await readParts(ctx, message._id, "text");
     let item = message.itemParts === undefined ? message.item : await readParts(ctx, message._id, "item");
-    // A command's output is stored once, as the text: put it back into the raw item.
-    if (message.itemOmitsText === true) item = JSON.stringify({ ...(JSON.parse(item) as object), aggregatedOutput: text ?? null });
+    // A command's output (a long agent message or plan text) is stored once, as the text: put it back into the raw item.
+    if (message.itemOmitsText === true) item = JSON.stringify({ ...(JSON.parse(item) as object), [ITEM_TEXT_FIELD[message.kind] ?? "aggregatedOutput"]: text ?? null });
     if (message.outputIncomplete !== undefined) {
       const streamedOutput = await streamedOutputOf(ctx, message);
       if (streamedOutput !== undefined) return { text, item, streamedOutput };

@@ -81,7 +81,7 @@ export default defineSchema({
     .index("by_threadRef_turnId_status", ["threadRef", "turnId", "status"]),
 
   // One per streaming text of an item of a turn, keyed by (thread, turn, item,
-  // kind, part); never reopened once finished. Written by ingest on each delta and on
+  // kind, part); never reopened once finished. Written by ingest once per batch with deltas and on
   // item/turn ends, by compaction and expiry; read by messages.list streamArgs.
   streams: defineTable({
     threadId: v.string(),
@@ -118,7 +118,9 @@ export default defineSchema({
     .index("by_threadRef_turnId_itemId_kind_part", ["threadRef", "turnId", "itemId", "kind", "part"])
     .index("by_threadRef_state", ["threadRef", "state"]),
 
-  // Written by ingest, one per delta event (or coalesced run); read by
+  // Written by ingest, one CHUNK per stream per ingest batch: the text of the
+  // batch's delta events of that stream, concatenated, covering the cursor
+  // range [start, end) in Codex delta events (lib/streamWriter.ts); read by
   // messages.list streamArgs "deltas" from a cursor on; deleted by compaction.
   deltas: defineTable({
     streamId: v.id("streams"),
@@ -127,6 +129,8 @@ export default defineSchema({
     /** The text, or "" when long and kept in `parts` (field "text"). */
     text: v.string(),
     textParts: v.optional(v.number()),
+    /** UTF-16 code units of the text when it is kept in parts (the deltas query budgets before reading them). */
+    textLength: v.optional(v.number()),
   }).index("by_streamId_start", ["streamId", "start"]),
 
   // Long texts split so that no document nears Convex's 1 MiB limit. Written

@@ -26,13 +26,14 @@ async function ask(user: User, cursors: StreamCursor[], threadId = "th-1") {
   return r.streams;
 }
 
+/**
+ * A streaming turn whose deltas `chunks` arrive one ingest batch each (so one
+ * stored chunk each: the cursors 0, 1, 2… are all chunk boundaries).
+ */
 async function streamingTurn(t: TestConvexApp, chunks: string[]) {
-  return ingestLines(t, [
-    threadStarted("th-1"),
-    turnStarted("th-1", "tu-1"),
-    agentItem("item/started", "th-1", "tu-1", "it-1", ""),
-    ...chunks.map((c) => agentDelta("th-1", "tu-1", "it-1", c)),
-  ]);
+  const user = await ingestLines(t, [threadStarted("th-1"), turnStarted("th-1", "tu-1"), agentItem("item/started", "th-1", "tu-1", "it-1", "")]);
+  for (const c of chunks) await ingestLines(t, [agentDelta("th-1", "tu-1", "it-1", c)]);
+  return user;
 }
 
 /** Runs the scheduled functions due now (and those they schedule for now), leaving later ones pending. */

@@ -8,6 +8,7 @@
  * Applied, from the bridge: `bridge/turnFailed`, `bridge/serverRequestExpired`,
  * its answers to server requests, and its `thread/revert` requests (also logged).
  */
+import { deltaTarget } from "./deltaTarget.js";
 import type { CodexEvent } from "../../src/shared/validators.js";
 import { ITEM_HANDLERS, type ItemHandler } from "./applyItem.js";
 import { THREAD_HANDLERS } from "./applyThread.js";
@@ -117,6 +118,10 @@ async function applyDecoded(
 ): Promise<void> {
   // The session's user's thread of that id (threads are keyed per user), created when first named.
   if (threadId !== undefined) await writer.thread(threadId);
+  // Deltas wait in the stream writer to be stored as one chunk per stream per
+  // batch; any other event may read or end their streams, so they are stored first.
+  const isDelta = decoded.type === "notification" && params !== undefined && deltaTarget(decoded.method, params) !== undefined;
+  if (!isDelta) await writer.streams.flushPending();
   const applied =
     event.origin === "codex" ? await applyFromCodex(writer, decoded, event) : await applyFromBridge(writer, decoded);
   if (applied) return;

@@ -3,12 +3,14 @@
  * item/completed (one message per item), text deltas (streams), and the
  * notifications that update an item in flight.
  */
-import type { CodexEvent } from "../../src/shared/validators.js";
+import { TEXT_STREAM_KIND } from "../../src/shared/streamKinds.js";
+import type { CodexEvent, StreamKind } from "../../src/shared/validators.js";
 import type { Handler } from "./applyThread.js";
 import { type JsonObject, numberField, objectField, stringField } from "./decode.js";
 import { COMMAND_OUTPUT, reportOutput } from "./commandOutput.js";
 import { deltaTarget } from "./deltaTarget.js";
 import { head, itemFields, summarizeItem } from "./items.js";
+import { utf8Bytes } from "./utf8.js";
 import type { ThreadWriter } from "./writer.js";
 
 /** An item handler also sees the event (for times and coalesced seq runs). */
@@ -45,6 +47,9 @@ const itemLifecycle =
     if (completed && summary.kind === "commandExecution" && summary.text !== undefined) {
       await compareOutput(writer, threadId, turnId, summary.itemId, summary.text);
     }
+    if (completed && (summary.kind === "agentMessage" || summary.kind === "plan") && summary.text !== undefined) {
+      await markTextInMessage(writer, threadId, turnId, summary.itemId, TEXT_STREAM_KIND[summary.kind]!, summary.text);
+    }
     if (completed) await writer.streams.finishItem(await writer.thread(threadId), turnId, summary.itemId);
     // codex starts a thread with an empty preview; its first user message is what a list shows.
     if (summary.kind === "userMessage" && summary.text) {
@@ -63,6 +68,19 @@ async function compareOutput(writer: ThreadWriter, threadId: string, turnId: str
   await writer.streams.patch(stream, fields.stream);
   const message = await writer.message(threadId, turnId, itemId);
   if (message) await writer.ctx.db.patch("messages", message._id, fields.message);
+}
+
+/**
+ * An agent message's (plan's) streamed text is the text its item/completed
+ * reports: when their sizes agree, the stream records `reportedBytes`, so
+ * compaction keeps no copy of its own and rebased readers read the message
+ * text (`baseInMessage`, as for command output). Sizes that differ record
+ * nothing: compaction then keeps the streamed text as the stream's base.
+ */
+async function markTextInMessage(writer: ThreadWriter, threadId: string, turnId: string, itemId: string, kind: StreamKind, text: string): Promise<void> {
+  const stream = await writer.streams.find(await writer.thread(threadId), turnId, itemId, kind, 0);
+  if (stream === null || stream.compactedCursor !== undefined || stream.textBytes !== utf8Bytes(text)) return;
+  await writer.streams.patch(stream, { reportedBytes: stream.textBytes });
 }
 
 /** A text delta: appended to its stream as a delta covering the seqs of the event. */

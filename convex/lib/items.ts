@@ -3,9 +3,12 @@
  * kind, status, role, the text a UI shows and small typed fields. Pure
  * functions over decoded JSON; unknown item types keep their raw JSON only.
  */
-import { MAX_MESSAGE_PATHS, MAX_SUMMARY_FIELD_CHARS } from "../../src/shared/limits.js";
+import { MAX_ITEM_TEXT_COPY_CHARS, MAX_MESSAGE_PATHS, MAX_SUMMARY_FIELD_CHARS } from "../../src/shared/limits.js";
 import type { MessageRole, MessageStatus } from "../../src/shared/validators.js";
 import { type JsonObject, numberField, objectField, stringField } from "./decode.js";
+
+/** The raw item's field holding the text a message keeps as `text`, by item kind (messages.getText puts it back). */
+export const ITEM_TEXT_FIELD: Record<string, string> = { commandExecution: "aggregatedOutput", agentMessage: "text", plan: "text" };
 
 /** The typed fields of a message, beyond kind, status and text. */
 export type ItemFields = {
@@ -31,7 +34,12 @@ export type ItemSummary = {
   fields: ItemFields;
   /** The raw item JSON to store: a reasoning item's `content` emptied (kept apart, see `reasoningContent`). */
   raw: string;
-  /** commandExecution: the raw item with `aggregatedOutput` null, stored instead of `raw` when `text` (its copy) is stored. */
+  /**
+   * The raw item with its text field ({@link ITEM_TEXT_FIELD}) null, stored
+   * instead of `raw` when `text` (its copy) is stored: always for a command,
+   * for an agent message or plan when its text is longer than
+   * `MAX_ITEM_TEXT_COPY_CHARS` (a long text is stored once, not twice).
+   */
   rawWithoutText?: string;
   /** reasoning: the raw content parts, stored apart and hidden unless the host opts in. */
   reasoningContent: string[] | undefined;
@@ -210,8 +218,10 @@ export function summarizeItem(item: JsonObject, completed: boolean): ItemSummary
     raw = JSON.stringify({ ...item, content: [] });
   }
   const summary: ItemSummary = { itemId, kind, status, text: itemText(item), fields: itemFields(item), raw, reasoningContent };
-  if (kind === "commandExecution" && typeof item.aggregatedOutput === "string") {
-    summary.rawWithoutText = JSON.stringify({ ...item, aggregatedOutput: null });
+  const textField = ITEM_TEXT_FIELD[kind];
+  const fieldText = textField === undefined ? undefined : item[textField];
+  if (textField !== undefined && typeof fieldText === "string" && (kind === "commandExecution" || fieldText.length > MAX_ITEM_TEXT_COPY_CHARS)) {
+    summary.rawWithoutText = JSON.stringify({ ...item, [textField]: null });
   }
   return summary;
 }

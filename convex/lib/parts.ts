@@ -60,7 +60,11 @@ export async function putText(
 
 /**
  * Appends `text` to the parts of (`ownerId`, `field`), which hold `parts`
- * parts so far: fills the last part up to `MAX_INLINE_CHARS`, then adds parts.
+ * parts so far, as NEW parts (of at most `MAX_INLINE_CHARS` each): append-only,
+ * the parts already stored are never read or rewritten, so folding a long
+ * text in runs costs each byte once (filling the last part instead would
+ * rewrite up to a whole part per run: superlinear). Parts may therefore be
+ * shorter than `MAX_INLINE_CHARS`; readers join them in index order.
  * @returns the new number of parts.
  */
 export async function appendParts(
@@ -71,20 +75,8 @@ export async function appendParts(
   text: string,
 ): Promise<number> {
   if (text === "") return parts;
-  let rest = text;
-  if (parts > 0) {
-    const last = await ctx.db
-      .query("parts")
-      .withIndex("by_ownerId_field_index", (q) => q.eq("ownerId", ownerId).eq("field", field).eq("index", parts - 1))
-      .unique();
-    if (last && last.text.length < MAX_INLINE_CHARS) {
-      const [fill = ""] = splitText(rest, MAX_INLINE_CHARS - last.text.length);
-      await ctx.db.patch("parts", last._id, { text: last.text + fill });
-      rest = rest.slice(fill.length);
-    }
-  }
   let count = parts;
-  for (const chunk of rest === "" ? [] : splitText(rest)) {
+  for (const chunk of splitText(text)) {
     await ctx.db.insert("parts", { ownerId, field, index: count, text: chunk });
     count += 1;
   }

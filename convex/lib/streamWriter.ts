@@ -2,6 +2,16 @@
  * Writes streams and their deltas for ingest, and finishes streams (which
  * schedules their compaction after `DELTA_GRACE_MS`). Caches the stream
  * documents of one batch; every read is an index lookup.
+ *
+ * Storage design (cost at scale, issue 11): the deltas of one ingest batch
+ * are stored as ONE `deltas` row per stream (a chunk: the batch's text of that
+ * stream, concatenated, covering the cursor range [start, end) in Codex delta
+ * events) and the stream document is patched ONCE per batch, so the documents
+ * written per message follow its batches and its text size (a chunk holds at
+ * most `MAX_INLINE_CHARS`), not its number of deltas. Cursors keep their unit
+ * (delta events), and every chunk boundary is a cursor a reader can stand on;
+ * a cursor inside a chunk is answered from the next boundary on, as for a
+ * coalesced run. Live readers see a batch's text as soon as it commits.
  */
 import type { Doc, Id } from "../_generated/dataModel.js";
 import type { MutationCtx } from "../_generated/server.js";
@@ -9,9 +19,25 @@ import { internal } from "../_generated/api.js";
 import { DELTA_GRACE_MS, LIVE_COMPACT_THRESHOLD_DELTAS, MAX_INLINE_CHARS } from "../../src/shared/limits.js";
 import type { StreamKind } from "../../src/shared/validators.js";
 import { putText } from "./parts.js";
-import { utf8Bytes } from "./utf8.js";
+import { utf8Bytes, wellFormed } from "./utf8.js";
 
 type StreamKey = string;
+
+/** Deltas of one stream received in this batch and not stored yet. */
+type PendingChunk = {
+  streamKey: StreamKey;
+  pieces: string[];
+  /** UTF-16 code units in `pieces`. */
+  chars: number;
+  /** Codex delta events in `pieces` (the cursor range they cover). */
+  count: number;
+  /** UTF-8 bytes in `pieces`. */
+  bytes: number;
+  /** Rows stored for the stream in this batch and not yet counted on it. */
+  rows: number;
+  /** UTF-8 bytes of those rows. */
+  written?: number;
+};
 
 function keyOf(threadRef: Id<"threads">, turnId: string, itemId: string, kind: StreamKind, part: number): StreamKey {
   return JSON.stringify([threadRef, turnId, itemId, kind, part]);
@@ -35,6 +61,7 @@ export async function finishStream(ctx: MutationCtx, stream: Doc<"streams">, now
 
 export class StreamWriter {
   private readonly cache = new Map<StreamKey, Doc<"streams">>();
+  private readonly pending = new Map<StreamKey, PendingChunk>();
 
   constructor(
     private readonly ctx: MutationCtx,
@@ -76,43 +103,101 @@ export class StreamWriter {
   }
 
   /**
-   * Appends `text` to a stream as a delta covering `count` Codex delta events
-   * (more than one when the bridge coalesced them). A long text is kept in
-   * parts. A stream past `LIVE_COMPACT_THRESHOLD_DELTAS` stored deltas gets a
-   * compaction scheduled, so late readers are rebased rather than replayed.
-   * A finished stream is never reopened: a late delta is kept after the
-   * others and folded in by a compaction scheduled after `DELTA_GRACE_MS`.
+   * Appends `text` to a stream as `count` Codex delta events (more than one
+   * when the bridge coalesced them). Nothing is written yet: the deltas of
+   * one ingest batch are kept per stream and stored by {@link flushPending}
+   * as ONE chunk (`deltas` row with the concatenated text and its cursor
+   * range) and ONE patch of the stream document, so a batch of 32 events of
+   * 8 bytes costs one row, not 32 rows and 32 stream patches. Cursors keep
+   * their unit (Codex delta events, a row covers [start, end)), so the hooks
+   * read chunks as they read coalesced deltas.
    */
-  async appendDelta(stream: Doc<"streams">, text: string, count: number): Promise<void> {
-    const start = stream.nextCursor;
-    if (text.length <= MAX_INLINE_CHARS) {
-      await this.ctx.db.insert("deltas", { streamId: stream._id, start, end: start + count, text });
-    } else {
-      const id = await this.ctx.db.insert("deltas", { streamId: stream._id, start, end: start + count, text: "" });
-      const stored = await putText(this.ctx, id, "text", text, undefined, 0);
-      await this.ctx.db.patch("deltas", id, { textParts: stored.parts });
+  async appendDelta(stream: Doc<"streams">, delta: string, count: number): Promise<void> {
+    const text = wellFormed(delta);
+    const key = keyOf(stream.threadRef, stream.turnId, stream.itemId, stream.kind, stream.part);
+    let pending = this.pending.get(key);
+    if (pending === undefined) {
+      pending = { streamKey: key, pieces: [], chars: 0, count: 0, rows: 0, bytes: 0 };
+      this.pending.set(key, pending);
     }
+    if (pending.chars > 0 && pending.chars + text.length > MAX_INLINE_CHARS) await this.writeChunk(pending);
+    pending.pieces.push(text);
+    pending.chars += text.length;
+    pending.count += count;
+    pending.bytes += utf8Bytes(text);
+    if (pending.chars >= MAX_INLINE_CHARS) await this.writeChunk(pending);
+  }
+
+  /**
+   * Stores every stream's pending deltas (one chunk each, see
+   * {@link appendDelta}) and patches each stream once. Ingest calls it at the
+   * end of a batch and before any event that is not a delta (a turn end or an
+   * item/completed reads the streams), so readers see a delta as soon as its
+   * batch commits and every other event sees the deltas before it.
+   */
+  async flushPending(): Promise<void> {
+    for (const pending of this.pending.values()) {
+      await this.writeChunk(pending);
+      await this.patchAfterChunks(pending);
+    }
+    this.pending.clear();
+  }
+
+  /** Inserts the pending text of one stream as one `deltas` row (long text in parts); the stream is patched later, once. */
+  private async writeChunk(pending: PendingChunk): Promise<void> {
+    if (pending.count === 0) return;
+    const stream = this.cache.get(pending.streamKey)!;
+    const start = stream.nextCursor;
+    const end = start + pending.count;
+    const text = pending.pieces.join("");
+    if (text.length <= MAX_INLINE_CHARS) {
+      await this.ctx.db.insert("deltas", { streamId: stream._id, start, end, text });
+    } else {
+      // One event longer than a chunk: its text goes to parts (each ≤ MAX_INLINE_CHARS).
+      const id = await this.ctx.db.insert("deltas", { streamId: stream._id, start, end, text: "" });
+      const stored = await putText(this.ctx, id, "text", text, undefined, 0);
+      await this.ctx.db.patch("deltas", id, { textParts: stored.parts, textLength: text.length });
+    }
+    this.cache.set(pending.streamKey, { ...stream, nextCursor: end });
+    pending.rows += 1;
+    pending.written = (pending.written ?? 0) + pending.bytes;
+    pending.pieces = [];
+    pending.chars = 0;
+    pending.count = 0;
+    pending.bytes = 0;
+  }
+
+  /** The one patch of a stream per batch: where it ends, its row count and bytes, and compaction when due. */
+  private async patchAfterChunks(pending: PendingChunk): Promise<void> {
+    if (pending.rows === 0) return;
+    const stream = this.cache.get(pending.streamKey)!;
     const patch: Partial<Doc<"streams">> = {
-      nextCursor: start + count,
+      nextCursor: stream.nextCursor,
       updatedAt: this.now,
-      deltaCount: (stream.deltaCount ?? 0) + 1,
-      textBytes: (stream.textBytes ?? 0) + utf8Bytes(text),
+      deltaCount: (stream.deltaCount ?? 0) + pending.rows,
+      textBytes: (stream.textBytes ?? 0) + (pending.written ?? 0),
     };
     if (stream.state === "finished") {
+      // A finished stream is never reopened: a late delta is kept after the
+      // others and folded in by a compaction scheduled after DELTA_GRACE_MS.
       if (stream.compactScheduled !== true) {
         await this.ctx.scheduler.runAfter(DELTA_GRACE_MS, internal.cleanup.compactStream, { streamId: stream._id });
         patch.compactScheduled = true;
       }
     } else if ((patch.deltaCount ?? 0) >= LIVE_COMPACT_THRESHOLD_DELTAS && stream.compactScheduled !== true) {
+      // Past LIVE_COMPACT_THRESHOLD_DELTAS stored rows: late readers are rebased rather than replayed.
       await this.ctx.scheduler.runAfter(0, internal.cleanup.compactStream, { streamId: stream._id });
       patch.compactScheduled = true;
     }
     await this.ctx.db.patch("streams", stream._id, patch);
-    this.cache.set(keyOf(stream.threadRef, stream.turnId, stream.itemId, stream.kind, stream.part), { ...stream, ...patch });
+    this.cache.set(pending.streamKey, { ...stream, ...patch });
+    pending.rows = 0;
+    pending.written = 0;
   }
 
   /** Finishes every stream of an item of a turn (its text is now durable in the message). */
   async finishItem(thread: Doc<"threads">, turnId: string, itemId: string): Promise<void> {
+    await this.flushPending();
     const streams = await this.ctx.db
       .query("streams")
       .withIndex("by_threadRef_turnId_itemId_kind_part", (q) =>
@@ -128,6 +213,7 @@ export class StreamWriter {
 
   /** The stream of (`turnId`, `itemId`, `kind`, `part`) in `thread` as this batch left it, or null; never creates one. */
   async find(thread: Doc<"threads">, turnId: string, itemId: string, kind: StreamKind, part: number): Promise<Doc<"streams"> | null> {
+    await this.flushPending();
     const cached = this.cache.get(keyOf(thread._id, turnId, itemId, kind, part));
     if (cached) return cached;
     return await this.ctx.db
@@ -140,12 +226,14 @@ export class StreamWriter {
 
   /** Patches a stream and keeps the cached copy current. */
   async patch(stream: Doc<"streams">, fields: Partial<Doc<"streams">>): Promise<void> {
+    if (this.pending.size > 0) throw new Error("StreamWriter.patch: flushPending() first (find() does).");
     await this.ctx.db.patch("streams", stream._id, fields);
     this.cache.set(keyOf(stream.threadRef, stream.turnId, stream.itemId, stream.kind, stream.part), { ...stream, ...fields });
   }
 
-  /** Forgets cached streams (after they were rewritten directly). */
+  /** Forgets cached streams (after they were rewritten directly); pending deltas must have been flushed. */
   forget(): void {
+    if (this.pending.size > 0) throw new Error("StreamWriter.forget: flushPending() first.");
     this.cache.clear();
   }
 }

@@ -66,6 +66,16 @@ export async function liveStreams(ctx: QueryCtx, threadRef: Id<"threads">, expos
 
 /**
  * Answers a deltas query for streams of the thread document `threadRef`.
+ *
+ * Read budget: the answer carries at most `MAX_DELTAS_ANSWER_CHARS` of text
+ * (rebased tails and delta chunks together) for ANY number of cursors and
+ * stream sizes, and reads about that much: the size of a rebased tail is known
+ * before it is read (`baseLength`), a chunk's size before its parts are read
+ * (`textLength`), and once the budget is spent nothing more is read. What does
+ * not fit is answered `ok` at the cursor asked (no deltas, `nextCheckpoints`
+ * unchanged): the reader asks again from there and gets the rest. Only the
+ * first thing an answer carries may exceed what is left (it never exceeds
+ * `MAX_REBASE_CHARS` or one stored chunk), so every call makes progress.
  * @throws ConvexError INVALID_ARGUMENT when more than `MAX_STREAM_CURSORS` cursors are asked.
  */
 export async function answerDeltas(
@@ -81,6 +91,8 @@ export async function answerDeltas(
   const answers: StreamAnswer[] = [];
   const nextCheckpoints: StreamCursor[] = [];
   let budget = MAX_DELTAS_ANSWER_CHARS;
+  let carried = 0; // rebased texts and deltas in the answer so far
+  const fits = (chars: number) => carried === 0 || chars <= budget;
   for (const { streamId, cursor } of cursors) {
     const id = ctx.db.normalizeId("streams", streamId);
     const stream = id && (await ctx.db.get("streams", id));
@@ -95,24 +107,38 @@ export async function answerDeltas(
     }
     const where = { state: stream.state, nextCursor: stream.nextCursor };
     const compacted = stream.compactedCursor ?? 0;
+    const later = () => {
+      // Over the budget: nothing read; the reader asks again from the same cursor.
+      answers.push({ streamId, status: "ok", cursor, ...where });
+      nextCheckpoints.push({ streamId, cursor });
+    };
     let from = cursor;
     if (cursor < compacted) {
+      if (!fits(Math.min(stream.baseLength ?? MAX_REBASE_CHARS, MAX_REBASE_CHARS))) {
+        later();
+        continue;
+      }
       const tail = await baseTail(ctx, stream);
       answers.push({ streamId, status: "rebased", cursor: compacted, text: tail.text, omittedChars: tail.omittedChars, ...where });
       budget -= tail.text.length;
+      carried += 1;
       from = compacted;
     } else {
+      if (cursor < stream.nextCursor && budget <= 0 && carried > 0) {
+        later();
+        continue;
+      }
       answers.push({ streamId, status: "ok", cursor, ...where });
     }
     let reached = from;
-    const rows = await ctx.db
-      .query("deltas")
-      .withIndex("by_streamId_start", (q) => q.eq("streamId", stream._id).gte("start", from))
-      .take(MAX_DELTAS_PER_STREAM);
-    for (const [index, row] of rows.entries()) {
-      if (index > 0 && budget <= 0) break;
+    let rows = 0;
+    const query = ctx.db.query("deltas").withIndex("by_streamId_start", (q) => q.eq("streamId", stream._id).gte("start", from));
+    for await (const row of query) {
+      if (rows >= MAX_DELTAS_PER_STREAM || !fits(row.textLength ?? row.text.length)) break;
       const text = await deltaText(ctx, row);
       budget -= text.length;
+      carried += 1;
+      rows += 1;
       deltas.push({ streamId, start: row.start, end: row.end, text });
       if (row.start === reached) reached = row.end;
     }

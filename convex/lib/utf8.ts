@@ -21,3 +21,12 @@ export function utf8Bytes(text: string): number {
   }
   return bytes;
 }
+
+/**
+ * `text` with every lone surrogate replaced by U+FFFD (as storing it alone
+ * would): deltas are joined into one chunk per batch, and a high surrogate
+ * ending one delta must not pair with a low one starting the next.
+ */
+export function wellFormed(text: string): string {
+  return text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
+}

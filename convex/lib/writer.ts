@@ -10,6 +10,7 @@ import { internal } from "../_generated/api.js";
 import {
   DEFAULT_STREAM_IDLE_TIMEOUT_MS,
   DEFAULT_TURN_IDLE_TIMEOUT_MS,
+  LAST_EVENT_STAMP_MAX_MS,
   MAX_MESSAGE_INLINE_CHARS,
 } from "../../src/shared/limits.js";
 import type { MessageStatus, TurnStatus } from "../../src/shared/validators.js";
@@ -225,11 +226,19 @@ export class ThreadWriter {
     this.streams.forget();
   }
 
-  /** Stamps `lastEventAt` on every turn an event of this batch named. */
+  /**
+   * Stores the batch's pending deltas (one chunk per stream) and stamps
+   * `lastEventAt` on every turn an event of this batch named, unless its
+   * stamp is younger than a tenth of the idle timeouts (at most
+   * `LAST_EVENT_STAMP_MAX_MS`): the watchdogs stay exact to that much, and a
+   * stream of batches does not rewrite its turn on every batch.
+   */
   async flush(): Promise<void> {
+    await this.streams.flushPending();
+    const granularity = Math.min(LAST_EVENT_STAMP_MAX_MS, Math.floor(Math.min(this.turnIdleMs, this.streamIdleMs) / 10));
     for (const key of this.touched) {
       const turn = this.turns.get(key) ?? (await this.reloadTurn(key));
-      if (turn && turn.lastEventAt !== this.now) await this.ctx.db.patch("turns", turn._id, { lastEventAt: this.now });
+      if (turn && this.now - (turn.lastEventAt ?? 0) > granularity) await this.ctx.db.patch("turns", turn._id, { lastEventAt: this.now });
     }
   }
 

@@ -15,11 +15,12 @@ const NO_MESSAGES = { numItems: 0, cursor: null };
 
 type Alice = ReturnType<ReturnType<typeof initConvexTest>["withIdentity"]>;
 
-async function ingest(user: Alice, lines: string[]) {
+/** Ingests `lines` in batches of `batch` events (each batch stores one delta chunk per stream). */
+async function ingest(user: Alice, lines: string[], batch = 200) {
   const { ackedSeq } = await user.mutation(api.codex.ensureSession, { sessionId: "s-1" });
   const events = toEvents(lines, ackedSeq + 1);
-  for (let i = 0; i < events.length; i += 200) {
-    const result = await user.mutation(api.codex.ingestSafe, { sessionId: "s-1", events: events.slice(i, i + 200) });
+  for (let i = 0; i < events.length; i += batch) {
+    const result = await user.mutation(api.codex.ingestSafe, { sessionId: "s-1", events: events.slice(i, i + batch) });
     expect(result.gap).toBeNull();
   }
 }
@@ -72,7 +73,7 @@ describe("following a thread through listMessages", () => {
       agentItem("item/completed", "th-1", "tu-1", "it-0", "Earlier answer"),
       agentItem("item/started", "th-1", "tu-1", "it-1", ""),
       ...chunks.map((c) => agentDelta("th-1", "tu-1", "it-1", c)),
-    ]);
+    ], 1); // a delta per batch: one stored chunk per delta, more than MAX_DELTAS_PER_STREAM of them
 
     let round = await follow(user, new Map());
     expect(round.deltaCalls).toBe(3);

@@ -32,7 +32,7 @@ export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 /** Most messages one page of `messages.list` returns. */
 export const MAX_PAGE_SIZE = 200;
 
-/** Most deltas one stream query returns per stream; the client asks again from the new cursor. */
+/** Most stored delta chunks one stream query returns per stream; the client asks again from the new cursor. */
 export const MAX_DELTAS_PER_STREAM = 256;
 
 /** Most streams one `messages.list` call may ask deltas for. */
@@ -80,7 +80,7 @@ export const MAX_PLAN_STEPS = 100;
 /** Most text (UTF-16 code units) of a compacted stream one `rebased` answer returns: the tail. */
 export const MAX_REBASE_CHARS = 1024 * 1024;
 
-/** Text budget (UTF-16 code units) of one deltas answer; at least one delta per stream is always sent. */
+/** Text budget (UTF-16 code units) of one deltas answer, whatever the number of cursors: what does not fit is sent on the next call (lib/streams.ts). */
 export const MAX_DELTAS_ANSWER_CHARS = 4 * 1024 * 1024;
 
 /** Most events kept in the log per thread; the oldest are trimmed. */
@@ -118,6 +118,16 @@ export const LIVE_COMPACT_THRESHOLD_DELTAS = 1024;
 
 /** Most deltas ingest folds inline into an unfinished item's text when its turn ends; longer streams are folded by compaction. */
 export const FOLD_INLINE_MAX_DELTAS = 256;
+
+/**
+ * Longest agent message or plan text (UTF-16 code units) also kept inside the
+ * message's raw item; a longer one is stored once, as the message text, with
+ * the item's `text` null and `itemOmitsText` set (messages.getText puts it back).
+ */
+export const MAX_ITEM_TEXT_COPY_CHARS = 1024;
+
+/** Most a turn's `lastEventAt` may lag its last event (ms; less when the idle timeouts are short): ingest restamps a turn only when its stamp is older. */
+export const LAST_EVENT_STAMP_MAX_MS = 1000;
 
 /** How long the deltas of a finished stream stay readable before they are folded into its durable text. */
 export const DELTA_GRACE_MS = 60 * 1000;
