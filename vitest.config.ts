@@ -30,6 +30,8 @@ export default defineConfig({
           name: "dom",
           environment: "happy-dom",
           include: ["test/dom/**/*.test.tsx"],
+          // The type tests (*.test-d.ts) already run in the other projects.
+          typecheck: { enabled: false },
           server: { deps: { inline: ["convex-test"] } },
           testTimeout: 60_000,
           hookTimeout: 60_000,

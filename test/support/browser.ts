@@ -1,6 +1,6 @@
 /** Debian's Chromium through playwright-core, for the browser tests; never a downloaded browser. */
 import { existsSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
@@ -21,7 +21,7 @@ export const CHROMIUM_FLAGS = [
 ];
 
 /**
- * Launches Chromium with a fresh profile directory.
+ * Launches Chromium with a fresh profile directory (removed when the context closes).
  * @throws Error when the binary is missing, saying how to install it (the test fails, never skips).
  */
 export async function launchChromium(viewport: { width: number; height: number }): Promise<BrowserContext> {
@@ -29,5 +29,7 @@ export async function launchChromium(viewport: { width: number; height: number }
     throw new Error(`No Chromium at ${CHROMIUM_PATH}: install Debian's package (apt-get update && apt-get install -y chromium), or set CHROMIUM_PATH.`);
   }
   const userDataDir = await mkdtemp(path.join(os.tmpdir(), "codex-convex-chromium-"));
-  return chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS, headless: true, viewport });
+  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS, headless: true, viewport });
+  context.once("close", () => void rm(userDataDir, { recursive: true, force: true }));
+  return context;
 }
