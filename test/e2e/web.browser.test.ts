@@ -11,7 +11,7 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { promptResponder } from "../chaos/scenario.js";
 import { launchChromium } from "../support/browser.js";
 import { REPO_ROOT } from "../support/cli.js";
@@ -36,16 +36,27 @@ const SCRIPTS = {
 };
 
 let world: WebWorld;
-let browser: BrowserContext;
+let browser: BrowserContext | undefined;
 let page: Page;
+/** Why Chromium did not start: every test then fails with it (a missing browser never skips a test). */
+let launchError: Error | undefined;
 
 beforeAll(async () => {
   await mkdir(ARTIFACTS_DIR, { recursive: true });
   world = await startWebWorld({ model: { script: [], respond: promptResponder(SCRIPTS) } });
-  browser = await launchChromium({ width: 1280, height: 860 });
+  try {
+    browser = await launchChromium({ width: 1280, height: 860 });
+  } catch (error) {
+    launchError = error as Error;
+    return;
+  }
   page = browser.pages()[0] ?? (await browser.newPage());
   page.setDefaultTimeout(SHOW_TIMEOUT_MS);
 }, 240_000);
+
+beforeEach(() => {
+  if (launchError) throw launchError;
+});
 
 afterAll(async () => {
   await browser?.close();
