@@ -44,7 +44,7 @@ export type WebWorldOptions = {
   model: Pick<ScriptedModelOptions, "script" | "respond" | "eventDelayMs">;
   /** The signed-in user's subject. */
   user?: string;
-  /** Where Vite writes the built page; default a temporary directory. */
+  /** Gets every chunk the bridge prints (default: kept only for failure messages). */
   log?: (line: string) => void;
 };
 
