@@ -1,9 +1,10 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * Two projects: Convex code (the component, host helpers, hooks' pure logic) runs
+ * Three projects: Convex code (the component, host helpers, hooks' pure logic) runs
  * in the edge runtime as it does on a Convex backend; the bridge and end-to-end
- * tests run in Node, where processes, files and SQLite live.
+ * tests run in Node, where processes, files and SQLite live; DOM tests render
+ * the hooks and the example page in happy-dom.
  */
 export default defineConfig({
   test: {
@@ -19,6 +20,21 @@ export default defineConfig({
           // A busy 2-core CI machine runs convex-test several times slower than a
           // quiet one; heavy tests set HEAVY_TEST_TIMEOUT_MS (test/support/component.ts).
           testTimeout: 30_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The hooks and the example page's components rendered in a DOM, through
+          // the real ConvexReactClient and the sync-protocol stand-in.
+          name: "dom",
+          environment: "happy-dom",
+          include: ["test/dom/**/*.test.tsx"],
+          // The type tests (*.test-d.ts) already run in the other projects.
+          typecheck: { enabled: false },
+          server: { deps: { inline: ["convex-test"] } },
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
       {

@@ -1,121 +1,109 @@
 /**
- * `npm run demo:web`: the example page following a real Codex turn live.
+ * `npm run demo:web`: the example page steering a real Codex, offline, in one command.
  *
- * Real: the `codex app-server` binary, the bridge with its production HTTP
- * transport (`ConvexHttpClient`), the component, the host functions, the React
- * hooks and page, and the page's `ConvexReactClient`. Local stand-ins: the
- * model (scripted, slowed so streaming is visible) and the Convex deployment
- * (convex-test behind one loopback URL that answers the HTTP API and the
- * WebSocket sync protocol, test/stand-ins/convexSyncStandIn.ts).
+ * Real: the `codex app-server` binary, the `codex-convex` CLI (`pair`, then
+ * `bridge --serve` with its production HTTP transport), the component, the
+ * host functions, the React hooks and page, and the page's `ConvexReactClient`.
+ * Local stand-ins: the model (scripted, slowed so streaming is visible) and
+ * the Convex deployment (convex-test behind one loopback URL that answers the
+ * HTTP API and the WebSocket sync protocol). See test/support/webWorld.ts.
  *
- * Without flags it serves the page until Ctrl-C. `--screenshot DIR` instead
- * opens Debian's Chromium headless (playwright-core), saves `streaming.png`
- * mid-turn and `done.png` after it, checks the page shows the streamed text,
- * and exits (code 1 when it does not).
+ * It starts a first thread that asks to run a command, so the page shows an
+ * approval to click; the composer, Stop and New thread work too. Ctrl-C stops
+ * everything and exits.
+ *
+ * `--screenshot FILE` instead opens Debian's Chromium headless, approves the
+ * command, waits for the answer, saves a PNG of the page to FILE and exits
+ * (code 1 when the page does not show the answer).
  */
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
-import { build, preview } from "vite";
-import { ConvexHttpTransport } from "../src/bridge/push/convexHttpTransport.js";
-import { run } from "../src/bridge/jobs/run.js";
-import { makeCodexHome } from "../test/stand-ins/codex-home.js";
-import { createConvexApp } from "../test/stand-ins/convexApp.js";
-import { standInJwt, startConvexSyncStandIn } from "../test/stand-ins/convexSyncStandIn.js";
-import { startScriptedModel } from "../test/stand-ins/model-server.js";
+import { ConvexHttpClient } from "convex/browser";
+import { api } from "./convex/_generated/api.js";
+import { launchChromium } from "../test/support/browser.js";
+import { startWebWorld, type WebWorld } from "../test/support/webWorld.js";
+import type { ScriptedResponse } from "../test/stand-ins/model-server.js";
 
-/** Debian's Chromium; the demo never downloads a browser. */
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 /** Pause between two SSE events of the scripted model, in ms, so the page shows streaming. */
-const EVENT_DELAY_MS = 120;
-/** The demo user, as an unsigned JWT the stand-in accepts (the page's client reads its expiry). */
-const TOKEN = standInJwt("demo-user");
+const EVENT_DELAY_MS = 60;
+/** Longest wait for the page to show something in `--screenshot` mode, in ms. */
+const SHOW_TIMEOUT_MS = 90_000;
+const PROMPT = "How does this page get its data?";
 const ANSWER =
-  "Every line codex printed went to the SQLite outbox first, then to Convex in batches; " +
-  "this page merges the durable messages with the live deltas as they arrive.";
+  "Every line codex printed went to the **SQLite outbox** first, then to Convex in batches:\n\n" +
+  "```ts\nconst { ackedSeq } = await transport.ingestSafe({ sessionId, events });\n```\n\n" +
+  "This page merges the durable messages with the live deltas as they arrive, so nothing is lost or doubled.";
+
+/** The demo's model: the first prompt reasons, asks to run a command (an approval), then answers. */
+function respond(body: Record<string, unknown>): ScriptedResponse | undefined {
+  const input = JSON.stringify(body.input ?? "");
+  if (!input.includes(PROMPT)) return undefined;
+  const toolOutputs = (input.match(/function_call_output/g) ?? []).length;
+  if (toolOutputs === 0) {
+    return [
+      { type: "reasoning", summary: ["Check the folder, then explain the data flow."] },
+      { type: "shell", command: "echo outbox first && echo then convex", escalate: true },
+    ];
+  }
+  return { outputs: [{ type: "message", text: ANSWER, chunks: 40 }], eventDelayMs: EVENT_DELAY_MS };
+}
+
+/** Queues the first thread on the demo device, as the page's New thread does. */
+async function startFirstThread(world: WebWorld): Promise<void> {
+  const user = new ConvexHttpClient(world.convex.url);
+  user.setAuth(world.token);
+  const [device] = await user.query(api.codex.listDevices, {});
+  const workspace = device?.workspaces[0];
+  if (!device || !workspace) throw new Error("The demo device did not declare its workspace.");
+  await user.mutation(api.codex.startThread, { idempotencyKey: "demo-first-thread", deviceId: device.deviceId, workspaceId: workspace.workspaceId, prompt: PROMPT });
+}
+
+async function screenshot(world: WebWorld, file: string): Promise<boolean> {
+  const browser = await launchChromium({ width: 1100, height: 720 });
+  try {
+    const page = browser.pages()[0] ?? (await browser.newPage());
+    page.setDefaultTimeout(SHOW_TIMEOUT_MS);
+    page.on("pageerror", (error) => console.error(`page error: ${error.message}`));
+    await page.goto(world.pageUrl);
+    await page.getByRole("group", { name: "Approval needed" }).getByRole("button", { name: "Allow", exact: true }).click();
+    await page.locator('.turn[data-turn-status="completed"]').waitFor();
+    await page.locator("article[data-kind=agentMessage] .agent-text", { hasText: "nothing is lost or doubled." }).waitFor();
+    await page.locator("article[data-kind=commandExecution] summary", { hasText: "Output" }).click();
+    await page.screenshot({ path: file });
+    console.log(`screenshot: ${file}`);
+    return true;
+  } catch (error) {
+    console.error(`the page did not show the demo turn: ${(error as Error).message}`);
+    return false;
+  } finally {
+    await browser.close();
+  }
+}
 
 async function main(): Promise<void> {
   const screenshotIndex = process.argv.indexOf("--screenshot");
-  const screenshotDir = screenshotIndex > 0 ? path.resolve(process.argv[screenshotIndex + 1] ?? "screenshots") : null;
-  const model = await startScriptedModel({
-    eventDelayMs: EVENT_DELAY_MS,
-    script: [
-      [
-        { type: "reasoning", summary: ["Check the folder, then explain the data flow."] },
-        { type: "shell", command: "echo outbox first && echo then convex" },
-      ],
-      [{ type: "message", text: ANSWER, chunks: 24 }],
-    ],
-  });
-  const home = await makeCodexHome({ modelUrl: model.url });
-  const work = await mkdtemp(path.join(os.tmpdir(), "codex-convex-web-"));
-  const convex = await startConvexSyncStandIn(createConvexApp());
-  // A production build of the page, served statically: what a host would deploy.
-  const configFile = path.join(path.dirname(fileURLToPath(import.meta.url)), "web", "vite.config.ts");
-  const outDir = path.join(work, "web-dist");
-  await build({ configFile, build: { outDir, emptyOutDir: true } });
-  const vite = await preview({ configFile, build: { outDir }, preview: { port: 0, host: "127.0.0.1" } });
-  const pageUrl = `${vite.resolvedUrls?.local[0] ?? ""}?standIn=${encodeURIComponent(convex.url)}&token=${TOKEN}`;
-  console.log(`page: ${pageUrl}`);
-  console.log(`Convex (local stand-in): ${convex.url}; model (local stand-in): ${model.url}`);
-
-  const turn = run({
-    prompt: "How does this page get its data?",
-    cwd: work,
-    transport: new ConvexHttpTransport({ url: convex.url, authToken: TOKEN }),
-    outboxPath: path.join(work, ".codex-convex", "outbox.sqlite"),
-    codexEnv: home.env,
-  });
+  const screenshotFile = screenshotIndex > 0 ? path.resolve(process.argv[screenshotIndex + 1] ?? "screenshot.png") : null;
+  const world = await startWebWorld({ model: { script: [], respond } });
+  let exitCode = 0;
   try {
-    if (!screenshotDir) {
-      const summary = await turn;
-      console.log(`turn ${summary.status}: ${summary.events} events, ${summary.acked} acknowledged. Open the page; Ctrl-C to stop.`);
-      await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
-      return;
-    }
-    await mkdir(screenshotDir, { recursive: true });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
-      page.on("pageerror", (error) => console.error(`page error: ${error.message}`));
-      page.on("response", (response) => {
-        if (response.status() >= 400) console.error(`page request failed: ${response.status()} ${response.url()}`);
+    await startFirstThread(world);
+    if (screenshotFile) {
+      exitCode = (await screenshot(world, screenshotFile)) ? 0 : 1;
+    } else {
+      console.log(`Open the page: ${world.pageUrl}`);
+      console.log(`Convex (local stand-in): ${world.convex.url}; model (local stand-in): ${world.model.url}`);
+      console.log("The first thread waits for your approval on the page. Ctrl-C to stop.");
+      await new Promise<void>((resolve) => {
+        process.once("SIGINT", () => resolve());
+        process.once("SIGTERM", () => resolve());
       });
-      page.on("console", (message) => {
-        if (message.type() === "error") console.error(`page console: ${message.text()}`);
-      });
-      await page.goto(pageUrl);
-      await page
-        .waitForSelector('article.agentMessage[data-status="inProgress"]', { timeout: 30_000 })
-        .catch(async (error: unknown) => {
-          await page.screenshot({ path: path.join(screenshotDir, "failed.png") });
-          console.error(`page text when it failed: ${(await page.textContent("body"))?.slice(0, 500)}`);
-          throw error;
-        });
-      await page.screenshot({ path: path.join(screenshotDir, "streaming.png") });
-      const summary = await turn;
-      await page.waitForSelector('article.agentMessage[data-status="completed"]', { timeout: 30_000 });
-      await page.screenshot({ path: path.join(screenshotDir, "done.png") });
-      const shown = await page.locator("article.agentMessage .text").last().textContent();
-      console.log(`turn ${summary.status}; page shows the answer: ${shown === ANSWER}`);
-      console.log(`screenshots: ${path.join(screenshotDir, "streaming.png")}, ${path.join(screenshotDir, "done.png")}`);
-      if (shown !== ANSWER) process.exitCode = 1;
-    } finally {
-      await browser.close();
+      console.log("stopping…");
     }
   } finally {
-    await turn.catch(() => undefined);
-    await vite.close();
-    await convex.close();
-    await model.close();
-    await home.cleanup();
-    await rm(work, { recursive: true, force: true });
+    await world.close();
   }
+  // convex-test keeps scheduled-function timers (the component's watchdogs)
+  // alive for minutes; everything of ours is closed, so leave now.
+  process.exit(exitCode);
 }
 
 // Exit explicitly once everything above is closed (browser, page server, model,

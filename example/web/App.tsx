@@ -1,34 +1,44 @@
 import { useQuery } from "convex/react";
 import { useState } from "react";
-import { api } from "../convex/_generated/api.js";
-import { ThreadView } from "./ThreadView.js";
+import { useDevices } from "../../src/react/index.js";
+import { codex, deviceFunctions } from "./api.js";
+import { NewThread } from "./components/NewThread.js";
+import { Pairing } from "./components/Pairing.js";
+import { ThreadList } from "./components/ThreadList.js";
+import { ThreadView } from "./components/ThreadView.js";
 
-/** Thread list on the left, the selected (or newest) thread on the right. */
+/** Threads listed per page in the sidebar. */
+const THREADS_SHOWN = 50;
+
+type Screen = { kind: "thread"; threadId: string | null } | { kind: "new" } | { kind: "devices" };
+
+/** The sidebar (threads, new thread, devices) and the chosen screen; one column on a phone. */
 export function App({ source }: { source: string }) {
-  const threads = useQuery(api.codex.listThreads, { paginationOpts: { numItems: 20, cursor: null } });
-  const [selected, setSelected] = useState<string | null>(null);
-  const threadId = selected ?? threads?.page[0]?.threadId ?? null;
+  const threads = useQuery(codex.listThreads, { paginationOpts: { numItems: THREADS_SHOWN, cursor: null } });
+  const { devices } = useDevices(deviceFunctions);
+  const [screen, setScreen] = useState<Screen>({ kind: "thread", threadId: null });
+  const threadId = screen.kind === "thread" ? (screen.threadId ?? threads?.page[0]?.threadId ?? null) : null;
+  const device = devices?.find((d) => threadId !== null && d.runningThreadIds.includes(threadId));
   return (
-    <div className="layout">
+    <div className={`layout ${screen.kind === "thread" && screen.threadId ? "has-selection" : ""}`}>
       <aside>
         <h1>codex-convex</h1>
         <p className="source">{source}</p>
-        {threads === undefined ? <p>Loading threads…</p> : null}
-        <ul>
-          {threads?.page.map((thread) => (
-            <li key={thread.threadId}>
-              <button
-                className={thread.threadId === threadId ? "active" : ""}
-                onClick={() => setSelected(thread.threadId)}
-              >
-                <span className="preview">{thread.preview ?? "(no preview)"}</span>
-                <span className="meta">{thread.cwd}</span>
-              </button>
-            </li>
-          ))}
-        </ul>
+        <nav className="actions">
+          <button type="button" className="primary" onClick={() => setScreen({ kind: "new" })}>New thread</button>
+          <button type="button" className="secondary" onClick={() => setScreen({ kind: "devices" })}>Devices</button>
+        </nav>
+        <ThreadList threads={threads?.page} devices={devices} selected={threadId} onSelect={(id) => setScreen({ kind: "thread", threadId: id })} />
       </aside>
-      <main>{threadId ? <ThreadView threadId={threadId} /> : <p>No threads yet: run the bridge.</p>}</main>
+      <main>
+        {screen.kind === "thread" && screen.threadId ? (
+          <button type="button" className="link back" onClick={() => setScreen({ kind: "thread", threadId: null })}>← Threads</button>
+        ) : null}
+        {screen.kind === "devices" ? <Pairing /> : null}
+        {screen.kind === "new" ? <NewThread devices={devices} onStarted={(id) => setScreen({ kind: "thread", threadId: id })} /> : null}
+        {screen.kind === "thread" && threadId ? <ThreadView key={threadId} threadId={threadId} device={device} /> : null}
+        {screen.kind === "thread" && !threadId && threads?.page.length === 0 ? <p className="muted">No threads yet: start one, or run the bridge.</p> : null}
+      </main>
     </div>
   );
 }

@@ -1,4 +1,5 @@
 import { ConvexProvider } from "convex/react";
+import "highlight.js/styles/github.css";
 import { createRoot } from "react-dom/client";
 import { App } from "./App.js";
 import { createClient } from "./client.js";

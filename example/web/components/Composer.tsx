@@ -1,0 +1,59 @@
+import { useState } from "react";
+import { codex } from "../api.js";
+import { useInterrupt, useSendMessage } from "../../../src/react/index.js";
+import { messageOf } from "./ApprovalCard.js";
+
+/**
+ * The message box: Enter sends (Shift+Enter for a new line). While a turn
+ * runs the message steers it, and a Stop button interrupts it.
+ */
+export function Composer({ threadId, running }: { threadId: string; running: boolean }) {
+  const send = useSendMessage(codex.sendMessage, codex.listMessages);
+  const interrupt = useInterrupt(codex.interruptTurn);
+  const [text, setText] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const submit = () => {
+    const trimmed = text.trim();
+    if (!trimmed) return;
+    setText("");
+    setError(null);
+    send({ threadId, text: trimmed }).catch((e: unknown) => {
+      setText(trimmed);
+      setError(messageOf(e));
+    });
+  };
+  return (
+    <form
+      className="composer"
+      onSubmit={(event) => {
+        event.preventDefault();
+        submit();
+      }}
+    >
+      <textarea
+        aria-label="Message to codex"
+        placeholder={running ? "Steer the running turn…" : "Ask codex to do something…"}
+        value={text}
+        rows={2}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === "Enter" && !e.shiftKey) {
+            e.preventDefault();
+            submit();
+          }
+        }}
+      />
+      <div className="actions">
+        {running ? (
+          <button type="button" className="secondary" onClick={() => void interrupt(threadId).catch((e: unknown) => setError(messageOf(e)))}>
+            Stop
+          </button>
+        ) : null}
+        <button type="submit" className="primary" disabled={!text.trim()}>
+          {running ? "Steer" : "Send"}
+        </button>
+      </div>
+      {error ? <p className="error-text" role="alert">{error}</p> : null}
+    </form>
+  );
+}

@@ -1,0 +1,65 @@
+import { useState } from "react";
+import { type Device, useCommand, useStartThread } from "../../../src/react/index.js";
+import { codex } from "../api.js";
+import { messageOf } from "./ApprovalCard.js";
+
+/** Start a thread: pick a device and one of its workspaces, type the first prompt; opens the thread once it runs. */
+export function NewThread({ devices, onStarted }: { devices: Device[] | undefined; onStarted: (threadId: string) => void }) {
+  const usable = (devices ?? []).filter((d) => !d.revokedAt && d.workspaces.length > 0);
+  const [deviceId, setDeviceId] = useState("");
+  const [workspaceId, setWorkspaceId] = useState("");
+  const [prompt, setPrompt] = useState("");
+  const [key, setKey] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const start = useStartThread(codex.startThread);
+  const command = useCommand(codex.getCommand, key ?? "skip");
+  const device = usable.find((d) => d.deviceId === deviceId) ?? usable[0];
+  const workspace = device?.workspaces.find((w) => w.workspaceId === workspaceId) ?? device?.workspaces[0];
+  const threadId = command?.result?.threadId;
+  if (threadId) queueMicrotask(() => onStarted(threadId));
+  if (devices === undefined) return <p className="muted" role="status">Loading devices…</p>;
+  if (usable.length === 0) return <p className="muted">No paired device with a workspace. Pair your desktop first (Devices).</p>;
+  return (
+    <form
+      className="new-thread"
+      aria-label="New thread"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (!device || !workspace || !prompt.trim()) return;
+        const idempotencyKey = crypto.randomUUID();
+        setKey(idempotencyKey);
+        setError(null);
+        start({ idempotencyKey, deviceId: device.deviceId, workspaceId: workspace.workspaceId, prompt: prompt.trim() }).catch((e: unknown) =>
+          setError(messageOf(e)),
+        );
+      }}
+    >
+      <h2>New thread</h2>
+      <label>
+        Device
+        <select value={device?.deviceId} onChange={(e) => setDeviceId(e.target.value)}>
+          {usable.map((d) => (
+            <option key={d.deviceId} value={d.deviceId}>{d.name}{d.online ? "" : " (offline)"}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Workspace
+        <select value={workspace?.workspaceId} onChange={(e) => setWorkspaceId(e.target.value)}>
+          {device?.workspaces.map((w) => (
+            <option key={w.workspaceId} value={w.workspaceId}>{w.label ?? w.path}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Prompt
+        <textarea value={prompt} rows={3} onChange={(e) => setPrompt(e.target.value)} placeholder="What should codex do?" />
+      </label>
+      <button type="submit" className="primary" disabled={!prompt.trim() || (key !== null && !command?.error && command?.status !== "expired")}>
+        Start
+      </button>
+      {command ? <p className="muted" role="status">Command {command.status}{command.error ? `: ${command.error.message}` : ""}</p> : null}
+      {error ? <p className="error-text" role="alert">{error}</p> : null}
+    </form>
+  );
+}

@@ -1,0 +1,62 @@
+import { useQuery } from "convex/react";
+import { Fragment, useCallback, useMemo } from "react";
+import { type Device, type ServerRequest, useAnswerServerRequest, useMessages, useServerRequests } from "../../../src/react/index.js";
+import { codex } from "../api.js";
+import { Composer } from "./Composer.js";
+import { MessageItem } from "./MessageItem.js";
+import { OfflineBanner } from "./OfflineBanner.js";
+import { ServerRequestCard } from "./ServerRequestCard.js";
+import { TurnDivider } from "./TurnDivider.js";
+
+/** Messages loaded at first and per "Load older" click. */
+const PAGE_SIZE = 40;
+
+/** One thread: its items oldest first with live text, turn boundaries, inline requests, the composer. */
+export function ThreadView({ threadId, device }: { threadId: string; device: Device | undefined }) {
+  const { results, status, loadMore } = useMessages(codex.listMessages, { threadId }, {
+    initialNumItems: PAGE_SIZE,
+    stream: true,
+    fullText: codex.getMessageText,
+  });
+  const turns = useQuery(codex.listTurns, { threadId });
+  const requests = useServerRequests(codex.listServerRequests, threadId);
+  const answerRequest = useAnswerServerRequest(codex.answerServerRequest, codex.listServerRequests);
+  const answer = useCallback(
+    (request: ServerRequest, response: unknown) =>
+      answerRequest({ threadId, requestId: request._id, response: response as never }),
+    [answerRequest, threadId],
+  );
+  const turnById = useMemo(() => new Map((turns ?? []).map((t) => [t.turnId, t])), [turns]);
+  const itemIds = new Set(results.map((m) => m.itemId));
+  const pending = (requests ?? []).filter((r) => r.status === "pending");
+  const loose = pending.filter((r) => !r.itemId || !itemIds.has(r.itemId));
+  const running = (turns ?? []).some((t) => t.status === "inProgress");
+  return (
+    <section className="thread" data-thread-id={threadId} aria-label="Thread">
+      <OfflineBanner device={device} />
+      <div className="items">
+        {status === "CanLoadMore" ? (
+          <button type="button" className="link" onClick={() => loadMore(PAGE_SIZE)}>Load older messages</button>
+        ) : null}
+        {status === "LoadingFirstPage" ? <p className="muted" role="status">Loading messages…</p> : null}
+        {status !== "LoadingFirstPage" && results.length === 0 ? <p className="muted">No messages yet.</p> : null}
+        {results.map((message, index) => (
+          <Fragment key={message._id}>
+            {index === 0 || results[index - 1]!.turnId !== message.turnId ? <TurnDivider turn={turnById.get(message.turnId)} /> : null}
+            <MessageItem
+              threadId={threadId}
+              message={message}
+              requests={pending.filter((r) => r.itemId === message.itemId)}
+              answer={answer}
+            />
+          </Fragment>
+        ))}
+        {loose.map((request) => (
+          <ServerRequestCard key={request._id} request={request} answer={answer} />
+        ))}
+        {running ? <p className="muted working" role="status">Codex is working…</p> : null}
+      </div>
+      <Composer threadId={threadId} running={running} />
+    </section>
+  );
+}
