@@ -7,6 +7,7 @@ import { runLatencyBench } from "./latency.bench.js";
 import { runOutboxBench } from "./outbox.bench.js";
 import { runPushBench } from "./push.bench.js";
 import { runSyncBench } from "./sync.bench.js";
+import { runSessionsBench } from "./sessions.bench.js";
 import { runSteerBench } from "./steer.bench.js";
 
 const started = Date.now();
@@ -22,6 +23,8 @@ console.log("");
 await runLatencyBench();
 console.log("");
 await runCostBench();
+console.log("");
+await runSessionsBench();
 console.log(`\nall benchmarks: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 // convex-test keeps the timers of scheduled functions (idle watchdogs, expiry) alive; they are not ours to wait for.
 process.exit(0);
