@@ -2,6 +2,7 @@
  * `npm run bench`: every benchmark, one after the other, each printing its
  * tables. Throughput is measured here, never in timed tests.
  */
+import { runCodexModesBench } from "./codexModes.bench.js";
 import { runCostBench } from "./cost.bench.js";
 import { runLatencyBench } from "./latency.bench.js";
 import { runOutboxBench } from "./outbox.bench.js";
@@ -25,6 +26,8 @@ console.log("");
 await runCostBench();
 console.log("");
 await runSessionsBench();
+console.log("");
+await runCodexModesBench();
 console.log(`\nall benchmarks: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 // convex-test keeps the timers of scheduled functions (idle watchdogs, expiry) alive; they are not ours to wait for.
 process.exit(0);

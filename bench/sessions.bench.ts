@@ -30,9 +30,8 @@ import { startScriptedModel, type ScriptedResponse } from "../test/stand-ins/mod
 import { startCli, TOKEN, type World } from "../test/chaos/harness.js";
 import { outboxSessions } from "../test/chaos/verify.js";
 import { sampleTree, type TreeSample } from "./procStats.js";
+import { sessionCounts } from "./sessionCounts.js";
 
-/** Session counts measured when `BENCH_SESSIONS` is not set. */
-const DEFAULT_SESSION_COUNTS = [10, 50, 100];
 /** Turns per job. */
 const TURNS_PER_JOB = 2;
 /** Text deltas per answer. */
@@ -44,17 +43,6 @@ const SAMPLE_MS = 250;
 /** Longest one case may run before its process group is killed, in ms. */
 const CASE_TIMEOUT_MS = 15 * 60_000;
 const MIB = 1024 * 1024;
-
-/** The session counts to measure: `BENCH_SESSIONS=10,50,100`, else {@link DEFAULT_SESSION_COUNTS}. */
-function sessionCounts(): number[] {
-  const raw = process.env.BENCH_SESSIONS;
-  if (!raw) return DEFAULT_SESSION_COUNTS;
-  const counts = raw.split(",").map((part) => Number(part.trim()));
-  if (counts.some((n) => !Number.isInteger(n) || n < 1)) {
-    throw new Error(`BENCH_SESSIONS must be positive integers separated by commas (e.g. 10,50,100), got "${raw}"`);
-  }
-  return counts;
-}
 
 /** Applied seqs per session, as Convex committed them. */
 type AppliedSeqs = Map<string, Map<number, number>>;
