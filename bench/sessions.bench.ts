@@ -127,6 +127,7 @@ type Row = {
   "codex MiB/job": number;
   "bridge CPU s": number;
   "codex CPU s": number;
+  "stand-ins CPU s": number;
   "wall s": number;
 };
 
@@ -162,6 +163,7 @@ async function measure(n: number, modelUrl: string): Promise<Row> {
     }));
     const file = await world.file("jobs.jsonl", jobs.map((job) => JSON.stringify(job)).join("\n") + "\n");
     const started = performance.now();
+    const benchCpu = process.cpuUsage();
     const cli = startCli(world, ["bridge", "--jobs", file, "--max-threads", String(n), "--json", "--no-status"], CASE_TIMEOUT_MS);
     let exited = false;
     void cli.done.then(() => (exited = true));
@@ -193,6 +195,7 @@ async function measure(n: number, modelUrl: string): Promise<Row> {
     const result = await cli.done;
     cli.killGroup();
     const wallS = (performance.now() - started) / 1000;
+    const standInsCpu = process.cpuUsage(benchCpu);
 
     // Every seq 1…lastSeq of every session applied exactly once.
     const sessions = outboxSessions(outboxPath);
@@ -235,6 +238,7 @@ async function measure(n: number, modelUrl: string): Promise<Row> {
       "codex MiB/job": Number((peakCodexPss / MIB / n).toFixed(1)),
       "bridge CPU s": Number((last?.rootCpuS ?? 0).toFixed(1)),
       "codex CPU s": Number((last?.childrenCpuS ?? 0).toFixed(1)),
+      "stand-ins CPU s": Number(((standInsCpu.user + standInsCpu.system) / 1e6).toFixed(1)),
       "wall s": Number(wallS.toFixed(1)),
     };
   } finally {
@@ -263,6 +267,7 @@ export async function runSessionsBench(): Promise<void> {
       `scripted model (${DELTAS_PER_ANSWER} deltas per answer, ${MODEL_EVENT_DELAY_MS} ms apart), loopback HTTP Convex stand-in; ` +
       `${os.cpus().length} cores, ${Math.round(os.totalmem() / 1024 / MIB)} GiB. ev/s from the first stored event to the last stored / acknowledged; ` +
       `PSS peak of ${SAMPLE_MS} ms samples (codex: sum over every codex process tree); CPU s until the bridge exits; ` +
+      "stand-ins CPU s: this process (the Convex stand-in running convex-test, the scripted model, the sampling); " +
       "lost/doubled: seqs 1…lastSeq of each outbox session not applied / applied more than once by ingestSafe",
   );
   console.table(rows);
