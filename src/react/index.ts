@@ -27,6 +27,8 @@ export type {
   StreamKind,
 } from "../shared/validators.js";
 export { useCommand, useInterrupt, useSendMessage, useStartThread } from "./useCommands.js";
+export { unsettledSends, usePendingSends } from "./pendingSends.js";
+export type { PendingSend, UsePendingSendsResult } from "./pendingSends.js";
 export type { SendMessageInput } from "./useCommands.js";
 export { useAnswerServerRequest, useServerRequests } from "./useServerRequests.js";
 export type { AnswerInput } from "./useServerRequests.js";

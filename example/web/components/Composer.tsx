@@ -1,14 +1,16 @@
 import { useState } from "react";
 import { codex } from "../api.js";
-import { useInterrupt, useSendMessage } from "../../../src/react/index.js";
+import { useInterrupt, useSendMessage, type UsePendingSendsResult } from "../../../src/react/index.js";
 import { messageOf } from "./ApprovalCard.js";
 
 /**
  * The message box: Enter sends (Shift+Enter for a new line). While a turn
- * runs the message steers it, and a Stop button interrupts it.
+ * runs the message steers it, and a Stop button interrupts it. Sends go
+ * through `track`, so the thread view shows them until codex echoes them.
  */
-export function Composer({ threadId, running }: { threadId: string; running: boolean }) {
-  const send = useSendMessage(codex.sendMessage, codex.listMessages);
+export function Composer({ threadId, running, track }: { threadId: string; running: boolean; track: UsePendingSendsResult["track"] }) {
+  // No optimistic update here: the thread view shows pending sends (usePendingSends) until codex echoes them.
+  const send = useSendMessage(codex.sendMessage);
   const interrupt = useInterrupt(codex.interruptTurn);
   const [text, setText] = useState("");
   const [error, setError] = useState<string | null>(null);
@@ -17,7 +19,7 @@ export function Composer({ threadId, running }: { threadId: string; running: boo
     if (!trimmed) return;
     setText("");
     setError(null);
-    send({ threadId, text: trimmed }).catch((e: unknown) => {
+    track(trimmed, (idempotencyKey) => send({ threadId, text: trimmed, idempotencyKey })).catch((e: unknown) => {
       setText(trimmed);
       setError(messageOf(e));
     });

@@ -1,6 +1,6 @@
 import { useQuery } from "convex/react";
 import { Fragment, useCallback, useMemo } from "react";
-import { type Device, type ServerRequest, useAnswerServerRequest, useMessages, useServerRequests } from "../../../src/react/index.js";
+import { type Device, type ServerRequest, useAnswerServerRequest, useMessages, usePendingSends, useServerRequests } from "../../../src/react/index.js";
 import { codex } from "../api.js";
 import { Composer } from "./Composer.js";
 import { MessageItem } from "./MessageItem.js";
@@ -18,6 +18,7 @@ export function ThreadView({ threadId, device }: { threadId: string; device: Dev
     stream: true,
     fullText: codex.getMessageText,
   });
+  const sends = usePendingSends(threadId, results);
   const turns = useQuery(codex.listTurns, { threadId });
   const requests = useServerRequests(codex.listServerRequests, threadId);
   const answerRequest = useAnswerServerRequest(codex.answerServerRequest, codex.listServerRequests);
@@ -39,7 +40,7 @@ export function ThreadView({ threadId, device }: { threadId: string; device: Dev
           <button type="button" className="link" onClick={() => loadMore(PAGE_SIZE)}>Load older messages</button>
         ) : null}
         {status === "LoadingFirstPage" ? <p className="muted" role="status">Loading messages…</p> : null}
-        {status !== "LoadingFirstPage" && results.length === 0 ? <p className="muted">No messages yet.</p> : null}
+        {status !== "LoadingFirstPage" && results.length === 0 && sends.pending.length === 0 ? <p className="muted">No messages yet.</p> : null}
         {results.map((message, index) => (
           <Fragment key={message._id}>
             {index === 0 || results[index - 1]!.turnId !== message.turnId ? <TurnDivider turn={turnById.get(message.turnId)} /> : null}
@@ -51,12 +52,17 @@ export function ThreadView({ threadId, device }: { threadId: string; device: Dev
             />
           </Fragment>
         ))}
+        {sends.pending.map((send) => (
+          <article key={send.key} className="message userMessage pending" data-item-id={`pending:${send.key}`} data-status="pending" data-kind="userMessage">
+            <p className="user-text">{send.text}</p>
+          </article>
+        ))}
         {loose.map((request) => (
           <ServerRequestCard key={request._id} request={request} answer={answer} />
         ))}
         {running ? <p className="muted working" role="status">Codex is working…</p> : null}
       </div>
-      <Composer threadId={threadId} running={running} />
+      <Composer threadId={threadId} running={running} track={sends.track} />
     </section>
   );
 }
