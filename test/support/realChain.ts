@@ -7,19 +7,19 @@
  * on the stand-in); the real `codex app-server` talking to the scripted model.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { ConvexClient } from "convex/browser";
-import { anyApi } from "convex/server";
-import { makeCodexHome, type CodexHome } from "../stand-ins/codex-home.js";
+import { api } from "../../example/convex/_generated/api.js";
+import { CODEX_BINARY_PATH, makeCodexHome, type CodexHome } from "../stand-ins/codex-home.js";
 import { createConvexApp, type ConvexApp } from "../stand-ins/convexApp.js";
 import { standInJwt, startConvexSyncStandIn, type ConvexSyncStandIn } from "../stand-ins/convexSyncStandIn.js";
 import { startScriptedModel, type ScriptedModel, type ScriptedModelOptions } from "../stand-ins/model-server.js";
 import { CLI_ENTRY, REPO_ROOT, runCli } from "./cli.js";
 
 /** The host's functions, by name (`codex:<name>`). */
-export const host = anyApi.codex!;
+export const host = api.codex;
 
 /** A signed-in browser: a real `ConvexClient` on the stand-in. */
 export function browserClient(url: string, subject: string): ConvexClient {
@@ -45,6 +45,10 @@ export type RealChain = {
   home: CodexHome;
   dir: string;
   workspace: string;
+  /** Where the codex wrapper the bridge spawns appends its environment (`env` output) before exec'ing the real codex. */
+  codexEnvDump: string;
+  /** The outbox file of `serve`. */
+  outboxPath: string;
   /** The CLI's environment (codex home, XDG config with the device file). */
   env: NodeJS.ProcessEnv;
   /** The browser of the user who paired the device. */
@@ -73,6 +77,11 @@ export async function startRealChain(options: RealChainOptions): Promise<RealCha
   const workspace = path.join(dir, "workspace");
   await mkdir(workspace);
   await mkdir(path.join(dir, "home"));
+  const codexEnvDump = path.join(dir, "codex-env.txt");
+  const wrapper = path.join(dir, "codex-wrapper.sh");
+  await writeFile(wrapper, `#!/bin/sh\nenv >> '${codexEnvDump}'\nexec '${CODEX_BINARY_PATH}' "$@"\n`);
+  await chmod(wrapper, 0o755);
+  const outboxPath = path.join(dir, "outbox.sqlite");
   const env: NodeJS.ProcessEnv = {
     ...home.env,
     HOME: path.join(dir, "home"),
@@ -89,6 +98,8 @@ export async function startRealChain(options: RealChainOptions): Promise<RealCha
     home,
     dir,
     workspace,
+    codexEnvDump,
+    outboxPath,
     env,
     browser,
     pair: async (name = "test box") => {
@@ -98,7 +109,7 @@ export async function startRealChain(options: RealChainOptions): Promise<RealCha
       return { deviceId, stdout: result.stdout, stderr: result.stderr, code: result.code };
     },
     serve: (extra = []) => {
-      const args = ["--log-level", "info", "bridge", "--serve", "--workspace", workspace, "--cwd", dir, "--convex-url", standIn.url, ...extra];
+      const args = ["--log-level", "info", "bridge", "--serve", "--workspace", workspace, "--cwd", dir, "--outbox", outboxPath, "--codex-bin", wrapper, "--convex-url", standIn.url, ...extra];
       const proc = spawn(process.execPath, ["--import", "tsx", CLI_ENTRY, ...args], { env, cwd: REPO_ROOT, stdio: ["ignore", "ignore", "pipe"] });
       let stderr = "";
       const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
