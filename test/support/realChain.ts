@@ -47,6 +47,11 @@ export type RealChain = {
   workspace: string;
   /** Where the codex wrapper the bridge spawns appends its environment (`env` output) before exec'ing the real codex. */
   codexEnvDump: string;
+  /**
+   * While this file exists, a codex the bridge starts as `app-server` waits
+   * before running (so a claimed command is held before anything reaches codex).
+   */
+  holdCodexFile: string;
   /** The outbox file of `serve`. */
   outboxPath: string;
   /** The CLI's environment (codex home, XDG config with the device file). */
@@ -79,7 +84,13 @@ export async function startRealChain(options: RealChainOptions): Promise<RealCha
   await mkdir(path.join(dir, "home"));
   const codexEnvDump = path.join(dir, "codex-env.txt");
   const wrapper = path.join(dir, "codex-wrapper.sh");
-  await writeFile(wrapper, `#!/bin/sh\nenv >> '${codexEnvDump}'\nexec '${CODEX_BINARY_PATH}' "$@"\n`);
+  const holdCodexFile = path.join(dir, "hold-codex");
+  await writeFile(
+    wrapper,
+    `#!/bin/sh\nenv >> '${codexEnvDump}'\n` +
+      `if [ "$1" = "app-server" ]; then while [ -f '${holdCodexFile}' ]; do sleep 0.1; done; fi\n` +
+      `exec '${CODEX_BINARY_PATH}' "$@"\n`,
+  );
   await chmod(wrapper, 0o755);
   const outboxPath = path.join(dir, "outbox.sqlite");
   const env: NodeJS.ProcessEnv = {
@@ -99,6 +110,7 @@ export async function startRealChain(options: RealChainOptions): Promise<RealCha
     dir,
     workspace,
     codexEnvDump,
+    holdCodexFile,
     outboxPath,
     env,
     browser,
