@@ -6,6 +6,7 @@ import { runOutboxBench } from "./outbox.bench.js";
 import { runPushBench } from "./push.bench.js";
 import { runSyncBench } from "./sync.bench.js";
 import { runSteerBench } from "./steer.bench.js";
+import { runSteerE2eBench } from "./steerE2e.bench.js";
 
 const started = Date.now();
 console.log(`codex-convex benchmarks (node ${process.version}, ${process.platform}/${process.arch})\n`);
@@ -16,4 +17,6 @@ console.log("");
 await runSyncBench();
 console.log("");
 await runSteerBench();
+console.log("");
+await runSteerE2eBench();
 console.log(`\nall benchmarks: ${((Date.now() - started) / 1000).toFixed(1)} s`);
