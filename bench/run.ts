@@ -10,6 +10,7 @@ import { runPushBench } from "./push.bench.js";
 import { runSyncBench } from "./sync.bench.js";
 import { runSessionsBench } from "./sessions.bench.js";
 import { runSteerBench } from "./steer.bench.js";
+import { runSteerE2eBench } from "./steerE2e.bench.js";
 
 const started = Date.now();
 console.log(`codex-convex benchmarks (node ${process.version}, ${process.platform}/${process.arch})\n`);
@@ -28,6 +29,8 @@ console.log("");
 await runSessionsBench();
 console.log("");
 await runCodexModesBench();
+console.log("");
+await runSteerE2eBench();
 console.log(`\nall benchmarks: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 // convex-test keeps the timers of scheduled functions (idle watchdogs, expiry) alive; they are not ours to wait for.
 process.exit(0);

@@ -46,6 +46,18 @@ describe("server requests", () => {
     ]);
   });
 
+  test("a turn the bridge reports failed (its codex is gone) expires its open requests with the reason; they cannot be answered", async () => {
+    const t = initConvexTest();
+    const alice = await ingestLines(t, [threadStarted("th-1"), turnStarted("th-1", "tu-1"), approval]);
+    const reason = "the bridge process (pid 42) that held this turn ended; its codex is gone";
+    await ingestLines(t, [JSON.stringify({ method: "bridge/turnFailed", params: { threadId: "th-1", turnId: "tu-1", reason } })], { origin: "bridge" });
+    expect(await alice.query(api.codex.listServerRequests, { threadId: "th-1" })).toEqual([]);
+    expect(await alice.query(api.codex.listServerRequests, { threadId: "th-1", status: "cancelled" })).toEqual([]);
+    expect(await alice.query(api.codex.listServerRequests, { threadId: "th-1", status: "expired" })).toEqual([
+      expect.objectContaining({ requestId: "0", expiredReason: reason, resolvedAt: expect.any(Number) }),
+    ]);
+  });
+
   test("another user cannot list them; an unknown resolution is kept in the log", async () => {
     const t = initConvexTest();
     const alice = await ingestLines(t, [threadStarted("th-1"), approval, notification("serverRequest/resolved", { threadId: "th-1", requestId: 42 })]);

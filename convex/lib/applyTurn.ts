@@ -89,7 +89,8 @@ const turnError: Handler = async (writer, params) => {
 
 /**
  * `bridge/turnFailed` (origin bridge, `{threadId, turnId, reason}`): codex
- * died mid-turn. The turn is failed with the reason, its streams finished.
+ * died mid-turn. The turn is failed with the reason, its streams finished,
+ * its open server requests `expired` (their JSON-RPC ids died with codex).
  */
 const bridgeTurnFailed: Handler = async (writer, params) => {
   const threadId = stringField(params, "threadId");
@@ -97,7 +98,7 @@ const bridgeTurnFailed: Handler = async (writer, params) => {
   if (threadId === undefined || turnId === undefined) return false;
   const turn = await writer.turn(threadId, turnId);
   const reason = head(stringField(params, "reason")) ?? "The bridge reported the turn failed.";
-  await closeTurn(writer.ctx, turn, { status: "failed", error: reason }, writer.now);
+  await closeTurn(writer.ctx, turn, { status: "failed", error: reason, requestsExpiredReason: reason }, writer.now);
   writer.forgetTurnsAndStreams();
   return true;
 };

@@ -103,13 +103,17 @@ export async function resolveRequest(writer: ThreadWriter, params: JsonObject): 
   return true;
 }
 
-/** Cancels the still-open requests of a turn that ended. */
-export async function cancelTurnRequests(ctx: MutationCtx, threadRef: Id<"threads">, turnId: string, now: number): Promise<void> {
+/**
+ * Closes the still-open requests of a turn that ended: `cancelled`, or
+ * `expired` with `expiredReason` when given (their codex is gone).
+ */
+export async function cancelTurnRequests(ctx: MutationCtx, threadRef: Id<"threads">, turnId: string, now: number, expiredReason?: string): Promise<void> {
+  const closed = expiredReason === undefined ? { status: "cancelled" as const } : { status: "expired" as const, expiredReason };
   for (const status of ["pending", "answered"] as const) {
     const rows = await ctx.db
       .query("serverRequests")
       .withIndex("by_threadRef_turnId_status", (q) => q.eq("threadRef", threadRef).eq("turnId", turnId).eq("status", status))
       .take(MAX_OPEN_REQUESTS_PER_TURN);
-    for (const row of rows) await ctx.db.patch("serverRequests", row._id, { status: "cancelled", resolvedAt: now });
+    for (const row of rows) await ctx.db.patch("serverRequests", row._id, { ...closed, resolvedAt: now });
   }
 }

@@ -21,6 +21,12 @@ export type TurnEnd = {
   error?: string | undefined;
   completedAt?: number | undefined;
   durationMs?: number | undefined;
+  /**
+   * Set when the turn ended because its codex is gone (the bridge's
+   * `bridge/turnFailed`): the JSON-RPC ids of its open requests died with it,
+   * so they are marked `expired` with this reason instead of `cancelled`.
+   */
+  requestsExpiredReason?: string | undefined;
 };
 
 /** The status an item left in progress gets when its turn ends. */
@@ -49,7 +55,7 @@ export async function settleTurn(ctx: MutationCtx, turn: Doc<"turns">, end: Turn
     // Long streams are folded by their compaction instead (see cleanup.compactStream).
     await foldMessageText(ctx, { ...message, status }, FOLD_INLINE_MAX_DELTAS);
   }
-  await cancelTurnRequests(ctx, turn.threadRef, turn.turnId, now);
+  await cancelTurnRequests(ctx, turn.threadRef, turn.turnId, now, end.requestsExpiredReason);
 }
 
 /**
