@@ -5,7 +5,7 @@
  * wins and becomes a command for the device; an expired request cannot be
  * answered; another user can neither see nor answer.
  */
-import { readFileSync } from "node:fs";
+import approvalTurn from "../test/fixtures/transcripts/approval-turn.jsonl?raw";
 import { describe, expect, test } from "vitest";
 import { api } from "../example/convex/_generated/api.js";
 import type { ServerRequest } from "../src/shared/validators.js";
@@ -49,8 +49,7 @@ const LINES = [
 
 /** The recorded approval turn (real codex 0.169) up to and including its two approval requests, without the answers. */
 function recordedApprovalLines(): string[] {
-  const url = new URL("../test/fixtures/transcripts/approval-turn.jsonl", import.meta.url);
-  const lines = readFileSync(url, "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as { dir: string; line: string });
+  const lines = approvalTurn.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as { dir: string; line: string });
   const inLines = lines.filter((l) => l.dir === "in").map((l) => l.line);
   const fileChange = inLines.findIndex((l) => l.includes("item/fileChange/requestApproval"));
   // Everything codex sent up to the file-change request, except the resolution of the first request.
