@@ -20,6 +20,11 @@ export const CHROMIUM_FLAGS = [
   "--disable-sync",
 ];
 
+/** Attempts at removing the profile directory once the browser closed. */
+const PROFILE_RM_RETRIES = 10;
+/** Pause between two of those attempts, in ms (fs.rm backs off linearly from it). */
+const PROFILE_RM_RETRY_DELAY_MS = 200;
+
 /**
  * Launches Chromium with a fresh profile directory (removed when the context closes).
  * @throws Error when the binary is missing, saying how to install it (the test fails, never skips).
@@ -30,6 +35,10 @@ export async function launchChromium(viewport: { width: number; height: number }
   }
   const userDataDir = await mkdtemp(path.join(os.tmpdir(), "codex-convex-chromium-"));
   const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS, headless: true, viewport });
-  context.once("close", () => void rm(userDataDir, { recursive: true, force: true }));
+  // Chromium's helper processes may still write the profile (code cache) just after "close": retry the
+  // removal, and never let a leftover temporary profile fail a test.
+  context.once("close", () => {
+    rm(userDataDir, { recursive: true, force: true, maxRetries: PROFILE_RM_RETRIES, retryDelay: PROFILE_RM_RETRY_DELAY_MS }).catch(() => undefined);
+  });
   return context;
 }
