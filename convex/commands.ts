@@ -24,7 +24,7 @@ import {
   MAX_THREAD_NAME_CHARS,
   MIN_COMMAND_LEASE_MS,
 } from "../src/shared/limits.js";
-import { vCommand, vCommandError, vCommandReceipt, vCommandResult } from "../src/shared/validators.js";
+import { vCommand, vCommandError, vCommandReceipt, vCommandResult, vStartThreadArgs } from "../src/shared/validators.js";
 import { earlierCommand, commandByKey, enqueue, threadDevice, toCommand } from "./lib/commandQueue.js";
 import { deviceBySecret, ownedDevice } from "./lib/deviceAuth.js";
 import { checkLength } from "./lib/deviceFields.js";
@@ -46,14 +46,7 @@ function checkText(text: string, field: string, max: number): void {
  * @throws ConvexError DEVICE_NOT_FOUND, DEVICE_REVOKED, WORKSPACE_NOT_FOUND, INVALID_ARGUMENT, IDEMPOTENCY_KEY_REUSED.
  */
 export const startThread = mutation({
-  args: {
-    userId: v.string(),
-    idempotencyKey: v.string(),
-    deviceId: v.string(),
-    workspaceId: v.string(),
-    prompt: v.string(),
-    model: v.optional(v.string()),
-  },
+  args: { userId: v.string(), ...vStartThreadArgs },
   returns: vCommandReceipt,
   handler: async (ctx, args) => {
     const earlier = await earlierCommand(ctx, args.userId, args.idempotencyKey, "startThread");

@@ -20,9 +20,9 @@ import {
 } from "../src/shared/limits.js";
 import {
   type Device,
-  vDeclaredWorkspace,
   vDevice,
   vDeviceIdentity,
+  vHeartbeatArgs,
   vHeartbeatResult,
 } from "../src/shared/validators.js";
 import { deviceBySecret, ownedDevice } from "./lib/deviceAuth.js";
@@ -169,13 +169,7 @@ async function workspaceId(deviceId: string, path: string): Promise<string> {
  * @throws ConvexError DEVICE_UNKNOWN, DEVICE_REVOKED; INVALID_ARGUMENT when a list or field is too long.
  */
 export const heartbeat = mutation({
-  args: {
-    deviceSecret: v.string(),
-    codexVersion: v.optional(v.string()),
-    hostname: v.optional(v.string()),
-    workspaces: v.array(vDeclaredWorkspace),
-    runningThreadIds: v.array(v.string()),
-  },
+  args: vHeartbeatArgs,
   returns: vHeartbeatResult,
   handler: async (ctx, args) => {
     const device = await deviceBySecret(ctx, args.deviceSecret);

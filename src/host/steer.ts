@@ -20,12 +20,13 @@ import {
   vCommandError,
   vCommandReceipt,
   vCommandResult,
-  vDeclaredWorkspace,
   vDevice,
+  vHeartbeatArgs,
   vHeartbeatResult,
   vPairingCode,
   vRedeemedDevice,
   vServerRequestAnswer,
+  vStartThreadArgs,
 } from "../shared/validators.js";
 
 type AnyCtx = GenericQueryCtx<GenericDataModel> | GenericMutationCtx<GenericDataModel>;
@@ -92,13 +93,7 @@ export function defineSteerApi(component: ComponentApi, requireUser: (ctx: AnyCt
     // ── Browser: commands ──
     /** Starts a thread on a device in a workspace it declared; see the component's `commands.startThread`. */
     startThread: mutationGeneric({
-      args: {
-        idempotencyKey: v.string(),
-        deviceId: v.string(),
-        workspaceId: v.string(),
-        prompt: v.string(),
-        model: v.optional(v.string()),
-      },
+      args: vStartThreadArgs,
       returns: vCommandReceipt,
       handler: async (ctx, args) => ctx.runMutation(component.commands.startThread, { ...args, userId: await requireUser(ctx) }),
     }),
@@ -138,13 +133,7 @@ export function defineSteerApi(component: ComponentApi, requireUser: (ctx: AnyCt
     }),
     /** The device's presence report; see the component's `devices.heartbeat`. */
     deviceHeartbeat: mutationGeneric({
-      args: {
-        deviceSecret: v.string(),
-        codexVersion: v.optional(v.string()),
-        hostname: v.optional(v.string()),
-        workspaces: v.array(vDeclaredWorkspace),
-        runningThreadIds: v.array(v.string()),
-      },
+      args: vHeartbeatArgs,
       returns: vHeartbeatResult,
       handler: async (ctx, args) => ctx.runMutation(component.devices.heartbeat, args),
     }),

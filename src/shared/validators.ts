@@ -82,7 +82,7 @@ export type {
   Turn,
   TurnStatus,
 } from "./validators/threads.js";
-export { vDeclaredWorkspace, vDevice, vDeviceIdentity, vHeartbeatResult, vPairingCode, vRedeemedDevice, vWorkspace } from "./validators/devices.js";
+export { vDeclaredWorkspace, vDevice, vHeartbeatArgs, vDeviceIdentity, vHeartbeatResult, vPairingCode, vRedeemedDevice, vWorkspace } from "./validators/devices.js";
 export type { DeclaredWorkspace, Device, DeviceIdentity, HeartbeatResult, PairingCode, RedeemedDevice, Workspace } from "./validators/devices.js";
 export {
   vCommand,
@@ -92,6 +92,7 @@ export {
   vCommandReceipt,
   vCommandResult,
   vCommandStatus,
+  vStartThreadArgs,
 } from "./validators/commands.js";
 export type { Command, CommandError, CommandKind, CommandReceipt, CommandResult, CommandStatus } from "./validators/commands.js";
 export {

@@ -59,6 +59,15 @@ export const vCommandFields = {
 export const vCommand = v.object({ commandId: v.string(), ...vCommandFields });
 export type Command = Infer<typeof vCommand>;
 
+/** The browser's arguments of `startThread` (the component's also take the caller's `userId`). */
+export const vStartThreadArgs = {
+  idempotencyKey: v.string(),
+  deviceId: v.string(),
+  workspaceId: v.string(),
+  prompt: v.string(),
+  model: v.optional(v.string()),
+};
+
 /** Answer of every command-creating mutation. */
 export const vCommandReceipt = v.object({ commandId: v.string(), status: vCommandStatus });
 export type CommandReceipt = Infer<typeof vCommandReceipt>;

@@ -13,6 +13,15 @@ export type Workspace = Infer<typeof vWorkspace>;
 export const vDeclaredWorkspace = v.object({ path: v.string(), label: v.optional(v.string()) });
 export type DeclaredWorkspace = Infer<typeof vDeclaredWorkspace>;
 
+/** Arguments of a device's heartbeat (`deviceHeartbeat` in the host, `devices.heartbeat` in the component). */
+export const vHeartbeatArgs = {
+  deviceSecret: v.string(),
+  codexVersion: v.optional(v.string()),
+  hostname: v.optional(v.string()),
+  workspaces: v.array(vDeclaredWorkspace),
+  runningThreadIds: v.array(v.string()),
+};
+
 /**
  * A paired device as `listDevices` returns it: never its secret nor the
  * secret's hash. Times are milliseconds since the Unix epoch.
