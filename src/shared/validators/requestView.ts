@@ -21,6 +21,7 @@ export const vQuestion = v.object({
 });
 export type Question = Infer<typeof vQuestion>;
 
+/** What a UI shows of a pending server request, by kind (spread into the server request validator). */
 export const vRequestViewFields = {
   /**
    * The decisions the UI may offer, each as codex accepts it back in
