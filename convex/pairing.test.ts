@@ -95,6 +95,28 @@ describe("pairing", { timeout: TEST_TIMEOUT_MS }, () => {
     expect(await t.action(api.codex.redeemPairingCode, { code })).toMatchObject({ deviceId: expect.any(String) });
   });
 
+  test("guessed code values leave no rate-limit rows behind once their buckets are full again", async () => {
+    vi.useFakeTimers();
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    const t = initConvexTest();
+    const codeBuckets = () =>
+      runInCodex(t, async (ctx) => (await ctx.db.query("rateLimits").collect()).filter((r) => r.name === "pairingRedeemCode").map((r) => r.key));
+    for (let i = 0; i < 5; i++) await expectCode(t.action(api.codex.redeemPairingCode, { code: `BBBB-${i}${i}${i}${i}` }), "PAIRING_CODE_INVALID");
+    expect(await codeBuckets()).toHaveLength(5);
+    // One value is tried again just before its first attempt's row would go: its bucket is not full yet then.
+    vi.advanceTimersByTime(PAIRING_CODE_TTL_MS - 1000);
+    await expectCode(t.action(api.codex.redeemPairingCode, { code: "BBBB-0000" }), "PAIRING_CODE_INVALID");
+    vi.advanceTimersByTime(2000);
+    await t.finishInProgressScheduledFunctions();
+    expect(await codeBuckets()).toHaveLength(1); // four full buckets deleted; the refilling one kept
+    // The kept bucket still counts its attempts: deleting early would have granted extra tries.
+    vi.advanceTimersByTime(PAIRING_CODE_TTL_MS);
+    await t.finishAllScheduledFunctions(() => vi.runOnlyPendingTimers());
+    expect(await codeBuckets()).toEqual([]);
+  });
+
   test("a user holds at most MAX_LIVE_PAIRING_CODES_PER_USER unused codes", async () => {
     const t = initConvexTest();
     const alice = t.withIdentity(ALICE);

@@ -44,6 +44,9 @@ const CODE_LIMIT = {
   capacity: PAIRING_ATTEMPTS_PER_CODE,
 } as const;
 
+/** Name of the per-code token buckets in the `rateLimits` table. */
+const CODE_BUCKET = "pairingRedeemCode";
+
 /** Hash input of a code: a fixed prefix keeps code hashes apart from secret hashes. */
 const codeHashOf = (code: string) => sha256Hex(`pairing-code:${code}`);
 
@@ -116,7 +119,14 @@ export const consume = internalMutation({
     const codeHash = args.normalizedCode === undefined ? undefined : await codeHashOf(args.normalizedCode);
     // Per code first: a client retrying one wrong code is stopped without draining the deployment's budget.
     if (codeHash !== undefined) {
-      const perCode = await rateLimit(ctx, { name: "pairingRedeemCode", key: codeHash, config: CODE_LIMIT });
+      // Every code value tried gets a bucket row; it is deleted once the bucket would be full again
+      // (PAIRING_CODE_TTL_MS), so guesses never leave rows behind for good.
+      const bucket = await ctx.db
+        .query("rateLimits")
+        .withIndex("name", (q) => q.eq("name", CODE_BUCKET).eq("key", codeHash))
+        .unique();
+      if (bucket === null) await ctx.scheduler.runAfter(PAIRING_CODE_TTL_MS, internal.pairing.deleteCodeBucket, { key: codeHash });
+      const perCode = await rateLimit(ctx, { name: CODE_BUCKET, key: codeHash, config: CODE_LIMIT });
       if (!perCode.ok) return { ok: false as const, code: "RATE_LIMITED" as const, retryAfterMs: Math.max(0, (perCode.retryAt ?? now) - now) };
     }
     const global = await rateLimit(ctx, { name: "pairingRedeem", config: DEPLOYMENT_LIMIT });
@@ -185,6 +195,32 @@ export const deleteCode = internalMutation({
   returns: v.null(),
   handler: async (ctx, args) => {
     if ((await ctx.db.get("pairingCodes", args.codeId)) !== null) await ctx.db.delete("pairingCodes", args.codeId);
+    return null;
+  },
+});
+
+/**
+ * Deletes the token bucket of one tried code value once it is full again (a
+ * missing row is a full bucket), so guessed code values never leave rows
+ * behind for good. Scheduled by `consume` `PAIRING_CODE_TTL_MS` after the
+ * first attempt with the value; a bucket still refilling (tried again since)
+ * is checked again when it will be full, so deleting never grants extra attempts.
+ */
+export const deleteCodeBucket = internalMutation({
+  args: { key: v.string() },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    const bucket = await ctx.db
+      .query("rateLimits")
+      .withIndex("name", (q) => q.eq("name", CODE_BUCKET).eq("key", args.key))
+      .unique();
+    if (bucket === null) return null;
+    // convex-helpers' token bucket: `value` tokens at `ts`, refilling at rate/period per ms.
+    const refillMs = Math.ceil(((CODE_LIMIT.capacity - bucket.value) * CODE_LIMIT.period) / CODE_LIMIT.rate);
+    const fullAt = bucket.ts + Math.max(0, refillMs);
+    const now = Date.now();
+    if (fullAt > now) await ctx.scheduler.runAfter(fullAt - now, internal.pairing.deleteCodeBucket, { key: args.key });
+    else await ctx.db.delete("rateLimits", bucket._id);
     return null;
   },
 });

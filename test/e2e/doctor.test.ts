@@ -12,10 +12,15 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runDoctor, type Check } from "../../src/bridge/cli/doctor.js";
+import { ConvexHttpClient } from "convex/browser";
 import { probeConvex } from "../../src/bridge/cli/doctorConvex.js";
+import { probeDevice } from "../../src/bridge/cli/doctorDevice.js";
+import { saveDeviceCredential } from "../../src/bridge/device/credentials.js";
+import { api } from "../../example/convex/_generated/api.js";
 import { makeCodexHome, type CodexHome } from "../stand-ins/codex-home.js";
 import { createConvexApp } from "../stand-ins/convexApp.js";
 import { startConvexHttpStandIn, type ConvexHttpStandIn } from "../stand-ins/convexHttpStandIn.js";
+import { standInJwt } from "../stand-ins/convexSyncStandIn.js";
 
 /** Bound for a doctor run that starts codex once (it needs about a second). */
 const DOCTOR_TIMEOUT_MS = 60_000;
@@ -104,6 +109,62 @@ describe("doctor: the Convex deployment, its host functions and the token", () =
   test("a URL that is not http(s), and none at all", async () => {
     expect((await probeConvex({ url: "ftp://x" })).deployment.status).toBe("fail");
     expect((await probeConvex({})).deployment).toMatchObject({ status: "fail", detail: expect.stringMatching(/--convex-url/) });
+  });
+});
+
+describe("doctor: the paired device", () => {
+  let convex: ConvexHttpStandIn;
+  let dir: string;
+  let browser: ConvexHttpClient;
+  const pair = async (file: string, name: string) => {
+    const { code } = await browser.mutation(api.codex.createPairingCode, { name });
+    const device = await new ConvexHttpClient(convex.url).action(api.codex.redeemPairingCode, { code });
+    saveDeviceCredential(convex.url, { ...device, name, pairedAt: Date.now() }, file);
+    return device;
+  };
+  beforeAll(async () => {
+    convex = await startConvexHttpStandIn(createConvexApp());
+    dir = await mkdtemp(path.join(os.tmpdir(), "codex-convex-doctor-device-"));
+    browser = new ConvexHttpClient(convex.url);
+    browser.setAuth(standInJwt("alice"));
+  });
+  afterAll(async () => {
+    await convex.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("a paired device with no token: the device is accepted, and the token check does not fail the bridge's real credential", async () => {
+    const file = path.join(dir, "paired.json");
+    await pair(file, "ci box");
+    expect(await probeDevice({ url: convex.url, credentialsFile: file })).toMatchObject({ status: "ok", detail: expect.stringMatching(/accepted: "ci box"/) });
+    const checks = byName(await runDoctor({ convexUrl: convex.url, credentialsFile: file, outboxPath: path.join(dir, "o.sqlite"), codexBin: "/nonexistent" }));
+    expect(checks["paired device"]).toMatchObject({ status: "ok" });
+    expect(checks["auth token"]).toMatchObject({ status: "ok", detail: expect.stringMatching(/signs in as the paired device "ci box"/) });
+  });
+
+  test("without a token or a device, the token check fails and says how to pair; the device check warns", async () => {
+    const file = path.join(dir, "none.json");
+    const checks = byName(await runDoctor({ convexUrl: convex.url, credentialsFile: file, outboxPath: path.join(dir, "o.sqlite"), codexBin: "/nonexistent" }));
+    expect(checks["auth token"]).toMatchObject({ status: "fail", detail: expect.stringMatching(/codex-convex pair <code>/) });
+    expect(checks["paired device"]).toMatchObject({ status: "warn", detail: expect.stringMatching(/not paired/) });
+  });
+
+  test("a revoked device fails with what to do; a secret the deployment never issued fails as unknown", async () => {
+    const file = path.join(dir, "revoked.json");
+    const { deviceId } = await pair(file, "old laptop");
+    await browser.mutation(api.codex.revokeDevice, { deviceId });
+    expect(await probeDevice({ url: convex.url, credentialsFile: file })).toMatchObject({ status: "fail", detail: expect.stringMatching(/revoked.*codex-convex pair/) });
+
+    const forged = path.join(dir, "forged.json");
+    saveDeviceCredential(convex.url, { deviceId: deviceId, deviceSecret: "A".repeat(43), name: "forged", pairedAt: 0 }, forged);
+    expect(await probeDevice({ url: convex.url, credentialsFile: forged })).toMatchObject({ status: "fail", detail: expect.stringMatching(/knows no device/) });
+  });
+
+  test("with a token the device secret is not used, and a damaged credentials file fails with its path", async () => {
+    expect(await probeDevice({ url: convex.url, authToken: "alice" })).toMatchObject({ status: "ok", detail: expect.stringMatching(/not used/) });
+    const damaged = path.join(dir, "damaged.json");
+    await writeFile(damaged, "{not json");
+    expect(await probeDevice({ url: convex.url, credentialsFile: damaged })).toMatchObject({ status: "fail", detail: expect.stringContaining(damaged) });
   });
 });
 

@@ -2,8 +2,8 @@
  * `codex-convex doctor`: checks what the bridge needs, each with a verdict and
  * what to do about it: the codex binary and its version, codex's login (and
  * config), the Convex URL (a deployment serving the host functions, found by
- * calling one), the auth token (accepted by it), the outbox file, and free
- * disk space.
+ * calling one), the auth token (accepted by it), the paired device's secret
+ * (accepted, revoked or unknown), the outbox file, and free disk space.
  */
 import { accessSync, constants, existsSync, statfsSync, statSync } from "node:fs";
 import path from "node:path";
@@ -14,6 +14,7 @@ import { Outbox } from "../outbox/outbox.js";
 import { checkApiModule, DEFAULT_API_MODULE } from "../push/convexHttpTransport.js";
 import { SCHEMA_VERSION } from "../outbox/outboxSchema.js";
 import { probeConvex } from "./doctorConvex.js";
+import { pairedDevice, probeDevice } from "./doctorDevice.js";
 
 /** Free space below which disk space is a warning, in bytes (1 GiB). */
 export const DISK_WARN_BYTES = 1024 * 1024 * 1024;
@@ -38,18 +39,24 @@ export type DoctorOptions = {
   cwd?: string;
   /** The outbox file to check (it need not exist yet). */
   outboxPath: string;
+  /** The device credentials file; default `$XDG_CONFIG_HOME/codex-convex/devices.json`. */
+  credentialsFile?: string;
   env?: NodeJS.ProcessEnv;
 };
 
 /** Runs every check; never throws (a check that throws fails with the message). */
 export async function runDoctor(options: DoctorOptions): Promise<Check[]> {
-  const convex = probeConvex({ url: options.convexUrl, authToken: options.authToken, api: options.api });
+  const device = options.authToken ? null : pairedDevice(options.convexUrl, options.credentialsFile);
+  const convex = probeConvex({ url: options.convexUrl, authToken: options.authToken, api: options.api, pairedDevice: device?.name });
   return Promise.all([
     check("codex binary", () => checkCodex(options)),
     check("codex login", () => checkLogin(options)),
     check("working directory", async () => checkCwd(options.cwd)),
     check("Convex URL", async () => (await convex).deployment),
     check("auth token", async () => (await convex).token),
+    check("paired device", () =>
+      probeDevice({ url: options.convexUrl, authToken: options.authToken, api: options.api, credentialsFile: options.credentialsFile }),
+    ),
     check("host API module", async () => checkApi(options.api)),
     check("outbox", async () => checkOutbox(options.outboxPath, options.cwd)),
     check("disk space", async () => checkDisk(options.outboxPath)),

@@ -78,7 +78,7 @@ export function buildProgram(): Command {
   addOutboxOptions(
     program
       .command("doctor")
-      .description("Check the codex binary and login, the working directory, the Convex deployment and token, the outbox file and disk space"),
+      .description("Check the codex binary and login, the working directory, the Convex deployment, token and paired device, the outbox file and disk space"),
     false,
   )
     .addOption(new Option("--convex-url <url>", "the Convex deployment URL").env("CONVEX_URL"))
