@@ -9,17 +9,12 @@
 import { useConvex } from "convex/react";
 import type { FunctionReference } from "convex/server";
 import { useEffect, useMemo, useRef, useState } from "react";
-import { MAX_DEVICE_ID_CHARS, MAX_STREAM_CURSORS } from "../shared/limits.js";
+import { MAX_DEVICE_ID_CHARS } from "../shared/limits.js";
 import type { Checkpoint, StreamCursor, StreamInfo } from "../shared/validators.js";
+import { type CheckpointTarget, hasUnsavedProgress, resumeFromCache, saveProgress } from "./checkpointSaves.js";
 import type { StreamTexts } from "./mergeStreams.js";
 import { defaultCheckpointStorage, isDeviceId, readerDeviceId } from "./readerDevice.js";
-import {
-  cacheProgress,
-  type CheckpointStorage,
-  readStreamCache,
-  resumeTexts,
-  writeStreamCache,
-} from "./streamCache.js";
+import type { CheckpointStorage } from "./streamCache.js";
 
 /**
  * How often, at most, the hooks save the cursors they reached (and their text
@@ -85,7 +80,7 @@ export type StreamCheckpointOptions = {
   storage?: CheckpointStorage;
 };
 
-type Resolved = { save: SaveCheckpointsMutation; list: ListCheckpointsQuery; deviceId: string; storage: CheckpointStorage };
+type Resolved = CheckpointTarget & { save: SaveCheckpointsMutation; list: ListCheckpointsQuery };
 
 /** The key of a resumed state when checkpoints are off: nothing to wait for. */
 export const CHECKPOINTS_OFF = "off";
@@ -167,13 +162,8 @@ export function useStreamCheckpoints(
       return;
     }
     if (listed?.key !== key) return;
-    const now = Date.now();
-    const cached = readStreamCache(config.storage, config.deviceId, now);
-    const seeds = resumeTexts(threadId, streams, listed.checkpoints, cached);
+    const seeds = resumeFromCache(config, threadId, streams, listed.checkpoints, Date.now());
     lastSaved.current = new Map([...seeds].map(([streamId, read]) => [streamId, read.cursor]));
-    const live = new Set(streams.map((stream) => stream.streamId));
-    const kept = cached.filter((entry) => entry.threadId !== threadId || live.has(entry.streamId));
-    if (kept.length !== cached.length) writeStreamCache(config.storage, config.deviceId, kept, now);
     resume(key, seeds);
   }, [resumed, streams, config, threadId, key, listed, resume]);
 
@@ -181,15 +171,14 @@ export function useStreamCheckpoints(
   const flush = useRef(() => {
     const { config: c, threadId: thread, streams: live, texts: read, resumed: ready } = latest.current;
     if (c === undefined || thread === undefined || live === undefined || !ready) return;
-    saveProgress(c, thread, live, read, lastSaved.current, (cursors) =>
-      convex.mutation(c.save, { deviceId: c.deviceId, threadId: thread, cursors }),
-    );
+    const send = (cursors: StreamCursor[]) => convex.mutation(c.save, { deviceId: c.deviceId, threadId: thread, cursors });
+    saveProgress(c, thread, live, read, lastSaved.current, send, Date.now());
   });
 
   // Save at most every CHECKPOINT_SAVE_INTERVAL_MS while something moved.
   useEffect(() => {
     if (!resumed || config === undefined || streams === undefined || timer.current !== undefined) return;
-    if (!hasWork(streams, texts, lastSaved.current)) return;
+    if (!hasUnsavedProgress(streams, texts, lastSaved.current)) return;
     timer.current = setTimeout(() => {
       timer.current = undefined;
       flush.current();
@@ -213,53 +202,3 @@ export function useStreamCheckpoints(
 }
 
 const EMPTY: StreamTexts = new Map();
-
-/** Whether a live stream moved past its last saved cursor, or a saved stream finished (its cache entry must go). */
-function hasWork(streams: readonly StreamInfo[], texts: StreamTexts, lastSaved: ReadonlyMap<string, number>): boolean {
-  const live = new Set(streams.map((stream) => stream.streamId));
-  for (const streamId of lastSaved.keys()) if (!live.has(streamId)) return true;
-  return streams.some((stream) => {
-    const cursor = texts.get(stream.streamId)?.cursor ?? 0;
-    return cursor > 0 && lastSaved.get(stream.streamId) !== cursor;
-  });
-}
-
-/**
- * Writes the cache (this thread's live streams as read, finished ones
- * removed), then saves the cursors whose text it holds, in calls of at most
- * `MAX_STREAM_CURSORS`. `lastSaved` is updated at once and rolled back for a
- * call that fails, so the next change retries it.
- */
-function saveProgress(
-  config: Resolved,
-  threadId: string,
-  streams: readonly StreamInfo[],
-  texts: StreamTexts,
-  lastSaved: Map<string, number>,
-  send: (cursors: StreamCursor[]) => Promise<unknown>,
-): void {
-  const now = Date.now();
-  const live = new Set(streams.map((stream) => stream.streamId));
-  const entries = new Map(
-    readStreamCache(config.storage, config.deviceId, now)
-      .filter((entry) => entry.threadId !== threadId || live.has(entry.streamId))
-      .map((entry) => [entry.streamId, entry]),
-  );
-  const moved: StreamCursor[] = [];
-  for (const stream of streams) {
-    const read = texts.get(stream.streamId);
-    if (read === undefined || read.cursor <= 0 || lastSaved.get(stream.streamId) === read.cursor) continue;
-    entries.set(stream.streamId, cacheProgress(entries.get(stream.streamId), threadId, stream.streamId, read, now));
-    moved.push({ streamId: stream.streamId, cursor: read.cursor });
-  }
-  for (const streamId of [...lastSaved.keys()]) if (!live.has(streamId)) lastSaved.delete(streamId);
-  const stored = writeStreamCache(config.storage, config.deviceId, [...entries.values()], now);
-  const cursors = moved.filter((cursor) => stored.has(cursor.streamId));
-  for (let i = 0; i < cursors.length; i += MAX_STREAM_CURSORS) {
-    const batch = cursors.slice(i, i + MAX_STREAM_CURSORS);
-    for (const { streamId, cursor } of batch) lastSaved.set(streamId, cursor);
-    send(batch).catch(() => {
-      for (const { streamId, cursor } of batch) if (lastSaved.get(streamId) === cursor) lastSaved.delete(streamId);
-    });
-  }
-}
