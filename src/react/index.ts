@@ -11,7 +11,7 @@ export { useThreadStreams } from "./useThreadStreams.js";
 export { useStreamDeltas } from "./useStreamDeltas.js";
 export { CHECKPOINT_SAVE_INTERVAL_MS } from "./useStreamCheckpoints.js";
 export type { ListCheckpointsQuery, SaveCheckpointsMutation, StreamCheckpointOptions } from "./useStreamCheckpoints.js";
-export { STREAM_CACHE_MAX_AGE_MS, STREAM_CACHE_MAX_BYTES } from "./streamCache.js";
+export { clearStreamCache, STREAM_CACHE_MAX_AGE_MS, STREAM_CACHE_MAX_BYTES } from "./streamCache.js";
 export type { CheckpointStorage } from "./streamCache.js";
 export { READER_DEVICE_ID_KEY, readerDeviceId } from "./readerDevice.js";
 export { useFullTexts, useMessageText } from "./useMessageText.js";

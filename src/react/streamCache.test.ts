@@ -4,6 +4,7 @@ import { foldDeltas, type StreamTexts } from "./mergeStreams.js";
 import {
   cacheProgress,
   type CachedStream,
+  clearStreamCache,
   type CheckpointStorage,
   readStreamCache,
   resumeTexts,
@@ -50,6 +51,9 @@ describe("the stream cache in storage", () => {
     expect(readStreamCache(storage, "device-2", NOW)).toEqual([]);
     writeStreamCache(storage, DEVICE, [], NOW);
     expect(storage.items.has(KEY)).toBe(false);
+    writeStreamCache(storage, DEVICE, [a], NOW);
+    clearStreamCache(storage, DEVICE);
+    expect(readStreamCache(storage, DEVICE, NOW)).toEqual([]);
   });
 
   test("what does not parse or add up is ignored, entry by entry", () => {

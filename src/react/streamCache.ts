@@ -170,6 +170,23 @@ export function writeStreamCache(
 }
 
 /**
+ * Removes a device's cached stream text from `storage`, e.g. when the user
+ * signs out on a shared computer (the cache holds agent and command output in
+ * plain text). Checkpoints on the server stay; without the text they are not
+ * resumed from, so the next load replays streams from 0. Never throws.
+ *
+ * @param storage - Where the cache lives (the `storage` given to the hooks, or `window.localStorage`).
+ * @param deviceId - The reader device's id (`readerDeviceId(storage)` by default in the hooks).
+ */
+export function clearStreamCache(storage: CheckpointStorage, deviceId: string): void {
+  try {
+    storage.removeItem(cacheKey(deviceId));
+  } catch {
+    // Nothing readable there either.
+  }
+}
+
+/**
  * The cache entry after this device read a stream up to `read.cursor`, about
  * to be saved to the server as a checkpoint. When the new text continues the
  * cached one (same `omittedChars`, starts with it), earlier marks stay valid

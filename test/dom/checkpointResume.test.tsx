@@ -146,6 +146,25 @@ describe("a reloaded page resumes each live stream from this device's checkpoint
     await waitFor(() => expect(window.localStorage.getItem(STREAM_CACHE_KEY_PREFIX + deviceId)).toBeNull(), WAIT);
   }, 90_000);
 
+  test("a save that never reached the server: the reload resumes from the cursor the server holds, an earlier one the cache still knows", async () => {
+    const { streamId, deviceId } = await readAndSave();
+    await push([delta("world")]);
+    const second = openPage(streamCheckpoints);
+    await waitFor(() => expect(second.text()).toBe("Hello streaming world"), WAIT);
+    await waitFor(async () => expect(await serverCheckpoints(second.client, deviceId)).toEqual([{ streamId, cursor: 3 }]), WAIT);
+    await second.close();
+    // As if the save of cursor 3 had been lost with the closing tab: the server still says 2.
+    const fix = new ConvexReactClient(standIn.url, { webSocketConstructor: WebSocket as unknown as typeof globalThis.WebSocket, logger: false });
+    fix.setAuth(async () => standInJwt(USER));
+    clients.push(fix);
+    await fix.mutation(api.codex.saveCheckpoints, { deviceId, threadId: THREAD, cursors: [{ streamId, cursor: 2 }] });
+
+    const page = openPage(streamCheckpoints);
+    await waitFor(() => expect(page.text()).toBe("Hello streaming world"), WAIT);
+    expect(page.deltaQueries[0]).toEqual([{ streamId, cursor: 2 }]);
+    await finish(page);
+  }, 90_000);
+
   test("another device id (same browser storage, no checkpoints) starts at 0 and also sees the whole text", async () => {
     const { streamId } = await readAndSave();
     await push([delta("world")]);
