@@ -51,6 +51,13 @@ export type ListCheckpointsQuery = FunctionReference<"query", "public", { device
  * durable text; text is never lost or doubled. Entries leave the cache when
  * their stream finishes, or after `STREAM_CACHE_MAX_AGE_MS` (24 h).
  *
+ * The cache holds agent and command output in plain text in the browser: on
+ * a shared computer call `clearStreamCache(storage, deviceId)` at sign-out,
+ * or pass a `sessionStorage` (gone with the tab). What it holds is never
+ * trusted: entries that do not parse, add up, or match this device's server
+ * checkpoint are ignored, so a tampered cache can only change what this
+ * browser shows, never what the server stores.
+ *
  * ```ts
  * useMessages(api.codex.listMessages, { threadId }, {
  *   initialNumItems: 30,
