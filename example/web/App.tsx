@@ -1,7 +1,7 @@
 import { useQuery } from "convex/react";
 import { useState } from "react";
 import { useDevices } from "../../src/react/index.js";
-import { codex, deviceFunctions } from "./api.js";
+import { codex, deviceFunctions, streamCheckpoints } from "./api.js";
 import { NewThread } from "./components/NewThread.js";
 import { Pairing } from "./components/Pairing.js";
 import { ThreadList } from "./components/ThreadList.js";
@@ -36,7 +36,7 @@ export function App({ source }: { source: string }) {
         ) : null}
         {screen.kind === "devices" ? <Pairing /> : null}
         {screen.kind === "new" ? <NewThread devices={devices} onStarted={(id) => setScreen({ kind: "thread", threadId: id })} /> : null}
-        {screen.kind === "thread" && threadId ? <ThreadView key={threadId} threadId={threadId} device={device} /> : null}
+        {screen.kind === "thread" && threadId ? <ThreadView key={threadId} threadId={threadId} device={device} checkpoints={streamCheckpoints} /> : null}
         {screen.kind === "thread" && !threadId && threads?.page.length === 0 ? <p className="muted">No threads yet: start one, or run the bridge.</p> : null}
       </main>
     </div>

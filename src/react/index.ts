@@ -9,6 +9,11 @@ export { useMessages } from "./useMessages.js";
 export type { UseMessagesOptions, UseMessagesResult } from "./useMessages.js";
 export { useThreadStreams } from "./useThreadStreams.js";
 export { useStreamDeltas } from "./useStreamDeltas.js";
+export { CHECKPOINT_SAVE_INTERVAL_MS } from "./useStreamCheckpoints.js";
+export type { ListCheckpointsQuery, SaveCheckpointsMutation, StreamCheckpointOptions } from "./useStreamCheckpoints.js";
+export { clearStreamCache, STREAM_CACHE_MAX_AGE_MS, STREAM_CACHE_MAX_BYTES } from "./streamCache.js";
+export type { CheckpointStorage } from "./streamCache.js";
+export { READER_DEVICE_ID_KEY, readerDeviceId } from "./readerDevice.js";
 export { useFullTexts, useMessageText } from "./useMessageText.js";
 export type { MessageTextQuery, MessageTextQueryArgs } from "./useMessageText.js";
 export { fullTextKey, needsFullText, withFullTexts } from "./fullText.js";
@@ -20,6 +25,7 @@ export type {
   MessageDoc,
   MessageStatus,
   StreamStatus,
+  Checkpoint,
   StreamAnswer,
   StreamCursor,
   StreamDelta,

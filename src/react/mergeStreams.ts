@@ -19,8 +19,13 @@ import type {
 export type StreamText = {
   /** Cursor after the last delta applied (a count of Codex delta events). */
   cursor: number;
-  /** The text of every delta before `cursor`, joined. */
+  /** The text of every delta before `cursor`, joined (after `omittedChars`, when a rebase left some out). */
   text: string;
+  /**
+   * Characters before `text` left out: set (> 0) when a `rebased` answer
+   * carried only the tail of a text longer than `MAX_REBASE_CHARS`.
+   */
+  omittedChars?: number;
 };
 
 /**
@@ -84,7 +89,7 @@ function advance(state: StreamText, runs: readonly StreamDelta[]): StreamText {
     pieces.push(run.text);
     cursor = run.end;
   }
-  return cursor === state.cursor ? state : { cursor, text: state.text + pieces.join("") };
+  return cursor === state.cursor ? state : { ...state, cursor, text: state.text + pieces.join("") };
 }
 
 /**
@@ -96,7 +101,8 @@ function advance(state: StreamText, runs: readonly StreamDelta[]): StreamText {
  *
  * Answers (from a deltas query): `rebased` replaces what was read with the
  * durable text and moves the cursor to the answer's (when that is ahead);
- * `stale` drops the stream's progress; `ok` changes nothing by itself.
+ * `stale` drops the stream's progress; `ok` changes nothing by itself. A
+ * rebased tail keeps how many characters it left out (`omittedChars`).
  *
  * @param texts - Progress so far, by stream id.
  * @param live - The thread's live streams (`streamArgs: {kind: "list"}`).
@@ -127,7 +133,9 @@ export function foldDeltas(
       kept.delete(answer.streamId);
     } else if ((current?.cursor ?? 0) < answer.cursor) {
       kept ??= new Map(texts);
-      kept.set(answer.streamId, { cursor: answer.cursor, text: answer.text ?? "" });
+      const omittedChars = answer.omittedChars ?? 0;
+      const text = answer.text ?? "";
+      kept.set(answer.streamId, omittedChars > 0 ? { cursor: answer.cursor, text, omittedChars } : { cursor: answer.cursor, text });
     }
   }
   return applyDeltas(

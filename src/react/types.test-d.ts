@@ -5,7 +5,8 @@ import type { MessagesPage, StreamArgs } from "../shared/validators.js";
 import type { MessagesQuery, ThreadQueryArgs } from "./types.js";
 import type { UIMessage } from "./mergeStreams.js";
 import type { MessageTextQuery } from "./useMessageText.js";
-import { useMessages } from "./useMessages.js";
+import { useMessages, type UseMessagesOptions } from "./useMessages.js";
+import type { ListCheckpointsQuery, SaveCheckpointsMutation, StreamCheckpointOptions } from "./useStreamCheckpoints.js";
 
 type HostArgs = {
   threadId: string;
@@ -45,5 +46,15 @@ describe("UIMessage", () => {
 describe("MessageTextQuery", () => {
   test("the host's getMessageText fits useMessages({ fullText }) and useMessageText", () => {
     expectTypeOf(api.codex.getMessageText).toExtend<MessageTextQuery>();
+  });
+});
+
+describe("StreamCheckpointOptions", () => {
+  test("the host's saveCheckpoints and listCheckpoints fit; other functions do not", () => {
+    expectTypeOf(api.codex.saveCheckpoints).toExtend<SaveCheckpointsMutation>();
+    expectTypeOf(api.codex.listCheckpoints).toExtend<ListCheckpointsQuery>();
+    expectTypeOf(api.codex.listCheckpoints).not.toExtend<SaveCheckpointsMutation>();
+    expectTypeOf(api.codex.listMessages).not.toExtend<ListCheckpointsQuery>();
+    expectTypeOf<UseMessagesOptions["checkpoints"]>().toEqualTypeOf<StreamCheckpointOptions | undefined>();
   });
 });

@@ -8,6 +8,7 @@ import { type MessagesQuery, type ThreadQueryArgs, withQueryArgs } from "./types
 import { useStreamDeltas } from "./useStreamDeltas.js";
 import { type MessageTextQuery, useFullTexts } from "./useMessageText.js";
 import { useThreadStreams } from "./useThreadStreams.js";
+import type { StreamCheckpointOptions } from "./useStreamCheckpoints.js";
 import type { StreamInfo } from "../shared/validators.js";
 
 const NO_STREAMS: readonly StreamInfo[] = [];
@@ -26,6 +27,13 @@ export type UseMessagesOptions = {
    * `textComplete: false` (load one on demand with `useMessageText`).
    */
   fullText?: MessageTextQuery;
+  /**
+   * With `stream: true`: save this device's stream checkpoints and resume
+   * from them after a reload, instead of replaying each live stream from
+   * cursor 0. `{ save: api.codex.saveCheckpoints, list: api.codex.listCheckpoints,
+   * deviceId?, storage? }`; see {@link StreamCheckpointOptions}. Default: off.
+   */
+  checkpoints?: StreamCheckpointOptions;
 };
 
 /** As convex/react's `usePaginatedQuery`: `{ results, status, isLoading, loadMore }`. */
@@ -39,13 +47,19 @@ export type UseMessagesResult = UsePaginatedQueryResult<UIMessage>;
  * `usePaginatedQuery`, which keeps adjacent pages adjacent as the thread grows;
  * `loadMore(n)` loads `n` older messages. With `stream: true` it also follows
  * the thread's live streams ({@link useThreadStreams}, {@link useStreamDeltas})
- * and merges their text in with {@link mergeMessages}.
+ * and merges their text in with {@link mergeMessages}; with `checkpoints` a
+ * reloaded page resumes each live stream where this device left it.
  *
  * ```ts
  * const { results, status, loadMore } = useMessages(
  *   api.codex.listMessages,
  *   threadId ? { threadId } : "skip",
- *   { initialNumItems: 30, stream: true, fullText: api.codex.getMessageText },
+ *   {
+ *     initialNumItems: 30,
+ *     stream: true,
+ *     fullText: api.codex.getMessageText,
+ *     checkpoints: { save: api.codex.saveCheckpoints, list: api.codex.listCheckpoints },
+ *   },
  * );
  * // results: UIMessage[] ascending by order; results[i].text grows while streaming;
  * // results[i].textComplete is false while a long text shows only its head.
@@ -53,9 +67,10 @@ export type UseMessagesResult = UsePaginatedQueryResult<UIMessage>;
  *
  * @param query - The host's `listMessages` query (see {@link MessagesQuery}).
  * @param args - `{ threadId, ...hostArgs }`, or `"skip"` to load nothing.
- * @param options - `{ initialNumItems, stream?, fullText? }`.
+ * @param options - `{ initialNumItems, stream?, fullText?, checkpoints? }`.
  * @returns `{ results: UIMessage[], status, isLoading, loadMore(numItems) }`,
  *   status one of "LoadingFirstPage", "CanLoadMore", "LoadingMore", "Exhausted".
+ * @throws Error when `checkpoints.deviceId` is given but not a valid device id.
  */
 export function useMessages<Query extends MessagesQuery>(
   query: Query,
@@ -70,7 +85,7 @@ export function useMessages<Query extends MessagesQuery>(
   );
   const streamArgs = options.stream === true ? args : "skip";
   const streams = useThreadStreams(query, streamArgs);
-  const texts = useStreamDeltas(query, streamArgs, streams);
+  const texts = useStreamDeltas(query, streamArgs, streams, options.stream === true ? options.checkpoints : undefined);
   const merged = useMemo(
     () => mergeMessages(paginated.results, { streams: streams ?? NO_STREAMS, texts }),
     [paginated.results, streams, texts],

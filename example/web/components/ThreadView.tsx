@@ -1,6 +1,14 @@
 import { useQuery } from "convex/react";
 import { Fragment, useCallback, useMemo } from "react";
-import { type Device, type ServerRequest, useAnswerServerRequest, useMessages, usePendingSends, useServerRequests } from "../../../src/react/index.js";
+import {
+  type Device,
+  type ServerRequest,
+  type StreamCheckpointOptions,
+  useAnswerServerRequest,
+  useMessages,
+  usePendingSends,
+  useServerRequests,
+} from "../../../src/react/index.js";
 import { codex } from "../api.js";
 import { Composer } from "./Composer.js";
 import { MessageItem } from "./MessageItem.js";
@@ -11,12 +19,21 @@ import { TurnDivider } from "./TurnDivider.js";
 /** Messages loaded at first and per "Load older" click. */
 const PAGE_SIZE = 40;
 
+type ThreadViewProps = {
+  threadId: string;
+  /** The paired desktop running the thread, for the offline banner. */
+  device: Device | undefined;
+  /** Save and resume this browser's stream checkpoints (the page passes `streamCheckpoints`); default off. */
+  checkpoints?: StreamCheckpointOptions;
+};
+
 /** One thread: its items oldest first with live text, turn boundaries, inline requests, the composer. */
-export function ThreadView({ threadId, device }: { threadId: string; device: Device | undefined }) {
+export function ThreadView({ threadId, device, checkpoints }: ThreadViewProps) {
   const { results, status, loadMore } = useMessages(codex.listMessages, { threadId }, {
     initialNumItems: PAGE_SIZE,
     stream: true,
     fullText: codex.getMessageText,
+    checkpoints,
   });
   const sends = usePendingSends(threadId, results);
   const turns = useQuery(codex.listTurns, { threadId });
