@@ -6,6 +6,7 @@ import { Composer } from "./Composer.js";
 import { MessageItem } from "./MessageItem.js";
 import { OfflineBanner } from "./OfflineBanner.js";
 import { ServerRequestCard } from "./ServerRequestCard.js";
+import { TurnChanges } from "./TurnChanges.js";
 import { TurnDivider } from "./TurnDivider.js";
 
 /** Messages loaded at first and per "Load older" click. */
@@ -50,6 +51,7 @@ export function ThreadView({ threadId, device }: { threadId: string; device: Dev
               requests={pending.filter((r) => r.itemId === message.itemId)}
               answer={answer}
             />
+            {index === results.length - 1 || results[index + 1]!.turnId !== message.turnId ? <TurnChanges turn={turnById.get(message.turnId)} /> : null}
           </Fragment>
         ))}
         {sends.pending.map((send) => (

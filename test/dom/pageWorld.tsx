@@ -1,0 +1,129 @@
+/**
+ * What the page's DOM tests share: the sync-protocol stand-in running the
+ * example app, the real `ConvexReactClient` signed in as the user (over
+ * WebSocket, as the page runs), the user's own HTTP client to read back what
+ * the page stored, and a device paired over HTTP as `codex-convex pair` does,
+ * whose bridge session pushes codex lines through `ensureSession` and
+ * `ingestSafe` as the real bridge would.
+ */
+import { waitFor } from "@testing-library/react";
+import { ConvexHttpClient } from "convex/browser";
+import { ConvexProvider, ConvexReactClient } from "convex/react";
+import type { ReactNode } from "react";
+import { expect } from "vitest";
+import WebSocket from "ws";
+import { api } from "../../example/convex/_generated/api.js";
+import { toEvents } from "../support/events.js";
+import { createConvexApp } from "../stand-ins/convexApp.js";
+import { standInJwt, startConvexSyncStandIn, type ConvexSyncStandIn } from "../stand-ins/convexSyncStandIn.js";
+
+/** How long a DOM test waits for something the page shows (a busy 2-core machine is slow; nothing depends on speed). */
+export const SHOWN_WITHIN_MS = 20_000;
+/** The test budget of one DOM test. */
+export const DOM_TEST_TIMEOUT_MS = 60_000;
+
+/** `findBy*` / `waitFor` options with {@link SHOWN_WITHIN_MS}. */
+export const WAIT = { timeout: SHOWN_WITHIN_MS } as const;
+
+export type PairedDevice = {
+  deviceId: string;
+  deviceSecret: string;
+  /** The workspaces it declared, with the ids the component gave them. */
+  workspaces: { workspaceId: string; path: string }[];
+  /** The bridge's HTTP client (no user auth: the device secret is its credential). */
+  http: ConvexHttpClient;
+};
+
+export type PageWorld = {
+  standIn: ConvexSyncStandIn;
+  /** The page's client, signed in as {@link PageWorld.userId}. */
+  client: ConvexReactClient;
+  /** The same user over HTTP, to read back what the page stored. */
+  user: ConvexHttpClient;
+  userId: string;
+  /** Wraps a rendered tree in the page's `ConvexProvider`. */
+  wrapper: (props: { children: ReactNode }) => ReactNode;
+  /** Pairs a device for the user and sends one heartbeat (workspaces, running threads). */
+  pairDevice: (options?: { name?: string; workspaces?: { path: string; label?: string }[]; runningThreadIds?: string[] }) => Promise<PairedDevice>;
+  /**
+   * Pushes codex lines as `device`'s bridge session `sessionId` (through the
+   * host's `ensureSession` then `ingestSafe`), numbered on from what the
+   * session acked; expects no gap.
+   */
+  push: (device: PairedDevice, lines: string[], options?: { sessionId?: string; origin?: "codex" | "bridge" }) => Promise<void>;
+  close: () => Promise<void>;
+};
+
+/**
+ * The lines codex wrote (`"dir": "in"`) in a recorded transcript of
+ * test/fixtures/transcripts, imported with `?raw` (the DOM environment has no
+ * file URL to read it from).
+ */
+export function recordedCodexLines(transcript: string): string[] {
+  return transcript
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as { dir: string; line: string })
+    .filter((l) => l.dir === "in")
+    .map((l) => l.line);
+}
+
+/** Default bridge session id of {@link PageWorld.push}. */
+const SESSION = "session-page";
+
+/**
+ * Starts a fresh stand-in and the page's client for `userId`.
+ * @param options.signedIn - false for a page that has no token (every user function throws UNAUTHENTICATED).
+ */
+export async function startPageWorld(options: { userId?: string; signedIn?: boolean } = {}): Promise<PageWorld> {
+  const userId = options.userId ?? "alice";
+  const standIn = await startConvexSyncStandIn(createConvexApp(), { rescanMs: 0 });
+  const token = standInJwt(userId);
+  const client = new ConvexReactClient(standIn.url, { webSocketConstructor: WebSocket as unknown as typeof globalThis.WebSocket, logger: false });
+  if (options.signedIn !== false) client.setAuth(async () => token);
+  const user = new ConvexHttpClient(standIn.url);
+  user.setAuth(token);
+
+  const pairDevice: PageWorld["pairDevice"] = async (pairing = {}) => {
+    const http = new ConvexHttpClient(standIn.url);
+    const { code } = await user.mutation(api.codex.createPairingCode, {});
+    const { deviceId, deviceSecret } = await http.action(api.codex.redeemPairingCode, { code, name: pairing.name ?? "laptop" });
+    const beat = await http.mutation(api.codex.deviceHeartbeat, {
+      deviceSecret,
+      workspaces: pairing.workspaces ?? [{ path: "/tmp/work" }],
+      runningThreadIds: pairing.runningThreadIds ?? [],
+    });
+    return { deviceId, deviceSecret, workspaces: beat.workspaces, http };
+  };
+
+  const push: PageWorld["push"] = async (device, lines, pushing = {}) => {
+    const sessionId = pushing.sessionId ?? SESSION;
+    const { ackedSeq } = await device.http.mutation(api.codex.ensureSession, { deviceSecret: device.deviceSecret, sessionId });
+    const events = toEvents(lines, ackedSeq + 1).map((e) => ({ ...e, origin: pushing.origin ?? ("codex" as const) }));
+    const result = await device.http.mutation(api.codex.ingestSafe, { deviceSecret: device.deviceSecret, sessionId, events });
+    expect(result.gap).toBeNull();
+  };
+
+  return {
+    standIn,
+    client,
+    user,
+    userId,
+    wrapper: ({ children }) => <ConvexProvider client={client}>{children}</ConvexProvider>,
+    pairDevice,
+    push,
+    close: async () => {
+      await client.close();
+      await standIn.close();
+    },
+  };
+}
+
+/** Waits for the first element of `container` matching `selector` (an item's `article`, a card) and returns it. */
+export async function findElement(container: HTMLElement, selector: string): Promise<HTMLElement> {
+  return waitFor(() => {
+    const element = container.querySelector<HTMLElement>(selector);
+    expect(element, `${selector} on the page`).not.toBeNull();
+    return element!;
+  }, WAIT);
+}
