@@ -11,6 +11,8 @@ import { TurnDivider } from "./TurnDivider.js";
 
 /** Messages loaded at first and per "Load older" click. */
 const PAGE_SIZE = 40;
+/** Expired server requests shown in the thread (the newest). */
+const EXPIRED_REQUESTS_SHOWN = 20;
 
 /** One thread: its items oldest first with live text, turn boundaries, inline requests, the composer. */
 export function ThreadView({ threadId, device }: { threadId: string; device: Device | undefined }) {
@@ -22,16 +24,18 @@ export function ThreadView({ threadId, device }: { threadId: string; device: Dev
   const sends = usePendingSends(threadId, results);
   const turns = useQuery(codex.listTurns, { threadId });
   const requests = useServerRequests(codex.listServerRequests, threadId);
+  const expired = useQuery(codex.listServerRequests, { threadId, status: "expired", limit: EXPIRED_REQUESTS_SHOWN });
   const answerRequest = useAnswerServerRequest(codex.answerServerRequest, codex.listServerRequests);
   const answer = useCallback(
-    (request: ServerRequest, response: unknown) =>
-      answerRequest({ threadId, requestId: request._id, response: response as never }),
+    (request: ServerRequest, response: unknown, idempotencyKey: string) =>
+      answerRequest({ threadId, requestId: request._id, response: response as never, idempotencyKey }),
     [answerRequest, threadId],
   );
   const turnById = useMemo(() => new Map((turns ?? []).map((t) => [t.turnId, t])), [turns]);
   const itemIds = new Set(results.map((m) => m.itemId));
-  const pending = (requests ?? []).filter((r) => r.status === "pending");
-  const loose = pending.filter((r) => !r.itemId || !itemIds.has(r.itemId));
+  // Pending requests, and the newest expired ones (what codex asked, that nobody can answer now), oldest first.
+  const shown = [...(requests ?? []).filter((r) => r.status === "pending"), ...(expired ?? [])].sort((a, b) => a._creationTime - b._creationTime);
+  const loose = shown.filter((r) => !r.itemId || !itemIds.has(r.itemId));
   const running = (turns ?? []).some((t) => t.status === "inProgress");
   return (
     <section className="thread" data-thread-id={threadId} aria-label="Thread">
@@ -48,7 +52,7 @@ export function ThreadView({ threadId, device }: { threadId: string; device: Dev
             <MessageItem
               threadId={threadId}
               message={message}
-              requests={pending.filter((r) => r.itemId === message.itemId)}
+              requests={shown.filter((r) => r.itemId === message.itemId)}
               answer={answer}
             />
             {index === results.length - 1 || results[index + 1]!.turnId !== message.turnId ? <TurnChanges turn={turnById.get(message.turnId)} /> : null}
