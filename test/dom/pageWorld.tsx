@@ -10,9 +10,10 @@ import { waitFor } from "@testing-library/react";
 import { ConvexHttpClient } from "convex/browser";
 import { ConvexProvider, ConvexReactClient } from "convex/react";
 import type { ReactNode } from "react";
-import { expect } from "vitest";
+import { expect, vi } from "vitest";
 import WebSocket from "ws";
 import { api } from "../../example/convex/_generated/api.js";
+import { DEVICE_ONLINE_WINDOW_MS } from "../../src/shared/limits.js";
 import { toEvents } from "../support/events.js";
 import { createConvexApp } from "../stand-ins/convexApp.js";
 import { standInJwt, startConvexSyncStandIn, type ConvexSyncStandIn } from "../stand-ins/convexSyncStandIn.js";
@@ -34,6 +35,13 @@ export type PairedDevice = {
   http: ConvexHttpClient;
 };
 
+export type PairingOptions = {
+  name?: string;
+  workspaces?: { path: string; label?: string }[];
+  runningThreadIds?: string[];
+  offline?: boolean;
+};
+
 export type PageWorld = {
   standIn: ConvexSyncStandIn;
   /** The page's client, signed in as {@link PageWorld.userId}. */
@@ -43,8 +51,13 @@ export type PageWorld = {
   userId: string;
   /** Wraps a rendered tree in the page's `ConvexProvider`. */
   wrapper: (props: { children: ReactNode }) => ReactNode;
-  /** Pairs a device for the user and sends one heartbeat (workspaces, running threads). */
-  pairDevice: (options?: { name?: string; workspaces?: { path: string; label?: string }[]; runningThreadIds?: string[] }) => Promise<PairedDevice>;
+  /**
+   * Pairs a device for the user and sends one heartbeat (workspaces, running
+   * threads). With `offline`, the device then falls silent for longer than
+   * `DEVICE_ONLINE_WINDOW_MS` (on vitest's fake clock, before the page
+   * subscribes), so its presence check marks it offline.
+   */
+  pairDevice: (options?: PairingOptions) => Promise<PairedDevice>;
   /**
    * Pushes codex lines as `device`'s bridge session `sessionId` (through the
    * host's `ensureSession` then `ingestSafe`), numbered on from what the
@@ -88,12 +101,26 @@ export async function startPageWorld(options: { userId?: string; signedIn?: bool
     const http = new ConvexHttpClient(standIn.url);
     const { code } = await user.mutation(api.codex.createPairingCode, {});
     const { deviceId, deviceSecret } = await http.action(api.codex.redeemPairingCode, { code, name: pairing.name ?? "laptop" });
-    const beat = await http.mutation(api.codex.deviceHeartbeat, {
-      deviceSecret,
-      workspaces: pairing.workspaces ?? [{ path: "/tmp/work" }],
-      runningThreadIds: pairing.runningThreadIds ?? [],
-    });
-    return { deviceId, deviceSecret, workspaces: beat.workspaces, http };
+    const heartbeat = () =>
+      http.mutation(api.codex.deviceHeartbeat, {
+        deviceSecret,
+        workspaces: pairing.workspaces ?? [{ path: "/tmp/work" }],
+        runningThreadIds: pairing.runningThreadIds ?? [],
+      });
+    if (!pairing.offline) return { deviceId, deviceSecret, workspaces: (await heartbeat()).workspaces, http };
+    // The heartbeat schedules the presence check DEVICE_ONLINE_WINDOW_MS later: let that time pass at once.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    try {
+      const beat = await heartbeat();
+      await vi.advanceTimersByTimeAsync(DEVICE_ONLINE_WINDOW_MS + 1_000);
+      await vi.waitFor(async () => {
+        const listed = (await user.query(api.codex.listDevices, {})).find((d) => d.deviceId === deviceId);
+        expect(listed?.online).toBe(false);
+      });
+      return { deviceId, deviceSecret, workspaces: beat.workspaces, http };
+    } finally {
+      vi.useRealTimers();
+    }
   };
 
   const push: PageWorld["push"] = async (device, lines, pushing = {}) => {
