@@ -62,10 +62,13 @@ describe("the New thread screen", () => {
     const [command] = await queued(laptop, "startThread");
     expect(command?.args).toMatchObject({ workspaceId: other.workspaceId, cwd: "/home/alice/other", prompt: "Explain this repo" });
 
-    // The desktop runs it: codex starts the thread, the bridge reports its id.
+    // The desktop runs it: codex starts the thread and the bridge reports its id, which
+    // may reach the deployment before the thread's first events (they come through the outbox).
     await laptop.http.mutation(api.codex.claimCommand, { deviceSecret: laptop.deviceSecret, commandId: command!.commandId });
-    await world.push(laptop, [threadStarted("thread-new", "/home/alice/other")]);
     await laptop.http.mutation(api.codex.completeCommand, { deviceSecret: laptop.deviceSecret, commandId: command!.commandId, result: { threadId: "thread-new" } });
+    await within(form).findByText(/^Command done/, undefined, WAIT);
+    expect(view.queryByRole("alert")).toBeNull();
+    await world.push(laptop, [threadStarted("thread-new", "/home/alice/other")]);
 
     const thread = await view.findByRole("region", { name: "Thread" }, WAIT);
     expect(thread.getAttribute("data-thread-id")).toBe("thread-new");

@@ -1,3 +1,4 @@
+import { useQuery } from "convex/react";
 import { useEffect, useState } from "react";
 import { type Device, useCommand, useStartThread } from "../../../src/react/index.js";
 import { codex } from "../api.js";
@@ -6,7 +7,7 @@ import { messageOf } from "./ApprovalCard.js";
 /**
  * Start a thread: pick a device (offline ones marked: the command waits up to
  * 10 minutes for them) and one of its workspaces, type the first prompt; opens
- * the thread once the desktop started it. A missing prompt, a refused start
+ * the thread once the desktop started it and its first events arrived. A missing prompt, a refused start
  * and a command the desktop failed each say why, and Start works again.
  */
 export function NewThread({ devices, onStarted }: { devices: Device[] | undefined; onStarted: (threadId: string) => void }) {
@@ -21,9 +22,12 @@ export function NewThread({ devices, onStarted }: { devices: Device[] | undefine
   const device = usable.find((d) => d.deviceId === deviceId) ?? usable[0];
   const workspace = device?.workspaces.find((w) => w.workspaceId === workspaceId) ?? device?.workspaces[0];
   const threadId = command?.result?.threadId;
+  // The bridge reports the new thread's id as soon as codex started it; its first events follow
+  // through the outbox, so the thread is opened once the deployment has it.
+  const thread = useQuery(codex.getThread, threadId ? { threadId } : "skip");
   useEffect(() => {
-    if (threadId) onStarted(threadId);
-  }, [threadId, onStarted]);
+    if (threadId && thread) onStarted(threadId);
+  }, [threadId, thread, onStarted]);
   // A start is under way from Start until the command failed or expired (or the start was refused: no key then).
   const starting = key !== null && command?.status !== "failed" && command?.status !== "expired";
   if (devices === undefined) return <p className="muted" role="status">Loading devices…</p>;
@@ -69,7 +73,13 @@ export function NewThread({ devices, onStarted }: { devices: Device[] | undefine
       <button type="submit" className="primary" disabled={starting}>
         Start
       </button>
-      {command ? <p className="muted" role="status">Command {command.status}{command.error ? `: ${command.error.message}` : ""}</p> : null}
+      {command ? (
+        <p className="muted" role="status">
+          Command {command.status}
+          {command.error ? `: ${command.error.message}` : ""}
+          {threadId && !thread ? ": waiting for the thread's first events…" : ""}
+        </p>
+      ) : null}
       {error ? <p className="error-text" role="alert">{error}</p> : null}
     </form>
   );
