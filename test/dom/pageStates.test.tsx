@@ -55,17 +55,23 @@ describe("the page's loading, empty and error states", () => {
   }, DOM_TEST_TIMEOUT_MS);
 });
 
+/** A fresh page whose open thread runs on an online "laptop", showing no banner. */
+async function openRunningThread() {
+  world = await startPageWorld();
+  const laptop = await world.pairDevice({ name: "laptop", runningThreadIds: [THREAD] });
+  await world.push(laptop, [threadStarted(THREAD)]);
+  const view = renderPage(world);
+  const thread = await view.findByRole("region", { name: "Thread" }, WAIT);
+  await within(thread).findByText("No messages yet.", undefined, WAIT);
+  expect(within(thread).queryByText(/offline|revoked/)).toBeNull();
+  return { page: world, laptop, thread };
+}
+
 describe("the device-offline banner in the open thread", () => {
   test("the desktop running the open thread is revoked: the thread says so", async () => {
-    world = await startPageWorld();
-    const laptop = await world.pairDevice({ name: "laptop", runningThreadIds: [THREAD] });
-    await world.push(laptop, [threadStarted(THREAD)]);
-    const view = renderPage(world);
-    const thread = await view.findByRole("region", { name: "Thread" }, WAIT);
-    await within(thread).findByText("No messages yet.", undefined, WAIT);
-    expect(within(thread).queryByText(/offline|revoked/)).toBeNull();
+    const { page, laptop, thread } = await openRunningThread();
 
-    await world.user.mutation(api.codex.revokeDevice, { deviceId: laptop.deviceId });
+    await page.user.mutation(api.codex.revokeDevice, { deviceId: laptop.deviceId });
     const banner = await within(thread).findByText(/laptop was revoked/, undefined, WAIT);
     expect(banner.getAttribute("role")).toBe("status");
   }, DOM_TEST_TIMEOUT_MS);
@@ -73,18 +79,12 @@ describe("the device-offline banner in the open thread", () => {
   test("the desktop running the open thread falls silent: the thread says it is offline", async () => {
     // A fake clock that runs on by itself, so the presence check can be brought forward.
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"], shouldAdvanceTime: true });
-    world = await startPageWorld();
-    const laptop = await world.pairDevice({ name: "laptop", runningThreadIds: [THREAD] });
-    await world.push(laptop, [threadStarted(THREAD)]);
-    const view = renderPage(world);
-    const thread = await view.findByRole("region", { name: "Thread" }, WAIT);
-    await within(thread).findByText("No messages yet.", undefined, WAIT);
-    expect(within(thread).queryByText(/offline/)).toBeNull();
+    const { page, thread } = await openRunningThread();
 
     // No heartbeat for longer than the online window: the presence check marks the device offline.
     await vi.advanceTimersByTimeAsync(DEVICE_ONLINE_WINDOW_MS + 1_000);
-    await world.standIn.recordWrite();
-    await waitFor(async () => expect((await world!.user.query(api.codex.listDevices, {}))[0]?.online).toBe(false), WAIT);
+    await page.standIn.recordWrite();
+    await waitFor(async () => expect((await page.user.query(api.codex.listDevices, {}))[0]?.online).toBe(false), WAIT);
     const banner = await within(thread).findByText(/laptop is offline/, undefined, WAIT);
     expect(banner.getAttribute("role")).toBe("status");
   }, DOM_TEST_TIMEOUT_MS);
