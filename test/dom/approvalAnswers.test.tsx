@@ -8,11 +8,20 @@
  */
 import { cleanup, fireEvent, render, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { api } from "../../example/convex/_generated/api.js";
 import { ThreadView } from "../../example/web/components/ThreadView.js";
 import approvalTurn from "../fixtures/transcripts/approval-turn.jsonl?raw";
 import { notification } from "../support/events.js";
-import { DOM_TEST_TIMEOUT_MS, type PairedDevice, type PageWorld, recordedCodexLines, startPageWorld, WAIT } from "./pageWorld.js";
+import {
+  DOM_TEST_TIMEOUT_MS,
+  type PairedDevice,
+  type PageWorld,
+  queuedCommands,
+  recordedCodexLines,
+  recordedThreadId,
+  runCommand,
+  startPageWorld,
+  WAIT,
+} from "./pageWorld.js";
 
 let world: PageWorld;
 let device: PairedDevice;
@@ -27,7 +36,7 @@ function upToCommandApproval(): string[] {
 beforeEach(async () => {
   world = await startPageWorld();
   const lines = upToCommandApproval();
-  threadId = (JSON.parse(lines.find((l) => l.includes('"thread/started"'))!) as { params: { thread: { id: string } } }).params.thread.id;
+  threadId = recordedThreadId(lines);
   device = await world.pairDevice({ runningThreadIds: [threadId] });
   await world.push(device, lines);
 });
@@ -37,10 +46,7 @@ afterEach(async () => {
   await world.close();
 });
 
-async function queuedAnswers() {
-  const commands = await device.http.query(api.codex.listDeviceCommands, { deviceSecret: device.deviceSecret });
-  return commands.filter((c) => c.kind === "answerServerRequest").map((c) => ({ commandId: c.commandId, args: JSON.parse(c.args) as { response: unknown } }));
-}
+const queuedAnswers = () => queuedCommands(device, "answerServerRequest");
 
 describe("a recorded codex approval in the thread view", () => {
   test("an answer the desktop could not deliver says so; the user decides again and codex's offered decision reaches the device", async () => {
@@ -52,12 +58,7 @@ describe("a recorded codex approval in the thread view", () => {
     fireEvent.click(within(card).getByRole("button", { name: "Allow" }));
     await within(card).findByText("Answer sent; waiting for your desktop…", undefined, WAIT);
     const [first] = await queuedAnswers();
-    await device.http.mutation(api.codex.claimCommand, { deviceSecret: device.deviceSecret, commandId: first!.commandId });
-    await device.http.mutation(api.codex.completeCommand, {
-      deviceSecret: device.deviceSecret,
-      commandId: first!.commandId,
-      error: { code: "BRIDGE_RESTARTED", message: "the bridge restarted before codex took the answer" },
-    });
+    await runCommand(device, first!.commandId, { error: { code: "BRIDGE_RESTARTED", message: "the bridge restarted before codex took the answer" } });
     expect((await within(card).findByRole("alert", undefined, WAIT)).textContent).toContain("the bridge restarted before codex took the answer");
     await waitFor(() => expect(within(card).getByRole("button", { name: "Always allow this command" }).hasAttribute("disabled")).toBe(false), WAIT);
 

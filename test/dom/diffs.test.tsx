@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { ThreadView } from "../../example/web/components/ThreadView.js";
 import toolsTurn from "../fixtures/transcripts/tools-turn.jsonl?raw";
 import { agentMessageLines, notification, threadStarted, turnCompleted, turnStarted } from "../support/events.js";
-import { DOM_TEST_TIMEOUT_MS, findElement, type PairedDevice, type PageWorld, recordedCodexLines, startPageWorld, WAIT } from "./pageWorld.js";
+import { DOM_TEST_TIMEOUT_MS, findElement, type PairedDevice, type PageWorld, recordedCodexLines, recordedThreadId, startPageWorld, WAIT } from "./pageWorld.js";
 
 const THREAD = "thread-diffs";
 
@@ -73,7 +73,7 @@ describe("diffs in the thread view", () => {
 
   test("a recorded codex turn: the new file's lines show added, and the turn's whole diff shows its file and lines", async () => {
     const lines = recordedCodexLines(toolsTurn);
-    const threadId = (JSON.parse(lines.find((l) => l.includes('"thread/started"'))!) as { params: { thread: { id: string } } }).params.thread.id;
+    const threadId = recordedThreadId(lines);
     await world.push(device, lines);
     const view = renderThread(threadId);
 

@@ -9,11 +9,10 @@
  */
 import { cleanup, fireEvent, render, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { api } from "../../example/convex/_generated/api.js";
 import { App } from "../../example/web/App.js";
 import { MAX_COMMAND_TEXT_CHARS } from "../../src/shared/limits.js";
 import { threadStarted } from "../support/events.js";
-import { DOM_TEST_TIMEOUT_MS, type PairedDevice, type PageWorld, startPageWorld, WAIT } from "./pageWorld.js";
+import { DOM_TEST_TIMEOUT_MS, type PageWorld, queuedCommands, runCommand, startPageWorld, WAIT } from "./pageWorld.js";
 
 let world: PageWorld;
 
@@ -35,11 +34,6 @@ async function openNewThread() {
 
 const optionTexts = (select: HTMLElement) => [...(select as HTMLSelectElement).options].map((o) => o.textContent);
 
-/** The device's queued commands of one kind, with their parsed arguments. */
-async function queued(device: PairedDevice, kind: string) {
-  const commands = await device.http.query(api.codex.listDeviceCommands, { deviceSecret: device.deviceSecret });
-  return commands.filter((c) => c.kind === kind).map((c) => ({ commandId: c.commandId, args: JSON.parse(c.args) as Record<string, unknown> }));
-}
 
 describe("the New thread screen", () => {
   test("the pickers list devices and workspaces, offline ones marked; Start sends the choice, and the page opens the thread the desktop started", async () => {
@@ -59,13 +53,12 @@ describe("the New thread screen", () => {
     fireEvent.click(within(form).getByRole("button", { name: "Start" }));
 
     await within(form).findByText("Command queued", undefined, WAIT);
-    const [command] = await queued(laptop, "startThread");
+    const [command] = await queuedCommands(laptop, "startThread");
     expect(command?.args).toMatchObject({ workspaceId: other.workspaceId, cwd: "/home/alice/other", prompt: "Explain this repo" });
 
     // The desktop runs it: codex starts the thread and the bridge reports its id, which
     // may reach the deployment before the thread's first events (they come through the outbox).
-    await laptop.http.mutation(api.codex.claimCommand, { deviceSecret: laptop.deviceSecret, commandId: command!.commandId });
-    await laptop.http.mutation(api.codex.completeCommand, { deviceSecret: laptop.deviceSecret, commandId: command!.commandId, result: { threadId: "thread-new" } });
+    await runCommand(laptop, command!.commandId, { result: { threadId: "thread-new" } });
     await within(form).findByText(/^Command done/, undefined, WAIT);
     expect(view.queryByRole("alert")).toBeNull();
     await world.push(laptop, [threadStarted("thread-new", "/home/alice/other")]);
@@ -86,7 +79,7 @@ describe("the New thread screen", () => {
     fireEvent.change(within(form).getByRole("textbox", { name: "Prompt" }), { target: { value: "   " } });
     fireEvent.click(within(form).getByRole("button", { name: "Start" }));
     expect((await within(form).findByRole("alert", undefined, WAIT)).textContent).toMatch(/prompt/i);
-    expect(await queued(laptop, "startThread")).toEqual([]);
+    expect(await queuedCommands(laptop, "startThread")).toEqual([]);
   }, DOM_TEST_TIMEOUT_MS);
 
   test("an error from the server or the desktop is shown, and the user can fix the prompt and start again", async () => {
@@ -102,20 +95,15 @@ describe("the New thread screen", () => {
     const refused = await within(form).findByRole("alert", undefined, WAIT);
     expect(refused.textContent).toContain(String(MAX_COMMAND_TEXT_CHARS));
     await waitFor(() => expect(start.hasAttribute("disabled")).toBe(false), WAIT);
-    expect(await queued(laptop, "startThread")).toEqual([]);
+    expect(await queuedCommands(laptop, "startThread")).toEqual([]);
 
     // Queued, then failed on the desktop.
     fireEvent.change(prompt, { target: { value: "Explain this repo" } });
     fireEvent.click(start);
-    await waitFor(async () => expect(await queued(laptop, "startThread")).toHaveLength(1), WAIT);
+    await waitFor(async () => expect(await queuedCommands(laptop, "startThread")).toHaveLength(1), WAIT);
     expect(within(form).queryByRole("alert")).toBeNull();
-    const [command] = await queued(laptop, "startThread");
-    await laptop.http.mutation(api.codex.claimCommand, { deviceSecret: laptop.deviceSecret, commandId: command!.commandId });
-    await laptop.http.mutation(api.codex.completeCommand, {
-      deviceSecret: laptop.deviceSecret,
-      commandId: command!.commandId,
-      error: { code: "CODEX_ERROR", message: "codex could not start: model not available" },
-    });
+    const [command] = await queuedCommands(laptop, "startThread");
+    await runCommand(laptop, command!.commandId, { error: { code: "CODEX_ERROR", message: "codex could not start: model not available" } });
     await within(form).findByText(/model not available/, undefined, WAIT);
     await waitFor(() => expect(start.hasAttribute("disabled")).toBe(false), WAIT);
   }, DOM_TEST_TIMEOUT_MS);

@@ -154,3 +154,30 @@ export async function findElement(container: HTMLElement, selector: string): Pro
     return element!;
   }, WAIT);
 }
+
+/** The thread of recorded codex lines (its `thread/started`). */
+export function recordedThreadId(lines: string[]): string {
+  const started = lines.find((l) => l.includes('"thread/started"'));
+  if (started === undefined) throw new Error("These recorded lines have no thread/started: record a transcript that starts a thread.");
+  return (JSON.parse(started) as { params: { thread: { id: string } } }).params.thread.id;
+}
+
+/** The device's queued commands of `kind`, oldest first, with their arguments parsed. */
+export async function queuedCommands(device: PairedDevice, kind: string): Promise<{ commandId: string; args: Record<string, unknown> }[]> {
+  const commands = await device.http.query(api.codex.listDeviceCommands, { deviceSecret: device.deviceSecret });
+  return commands.filter((c) => c.kind === kind).map((c) => ({ commandId: c.commandId, args: JSON.parse(c.args) as Record<string, unknown> }));
+}
+
+/**
+ * Runs a queued command as the device's bridge does: claims it, then
+ * completes it with `result`, or fails it with `error`.
+ */
+export async function runCommand(
+  device: PairedDevice,
+  commandId: string,
+  outcome: { result: { threadId?: string; turnId?: string } } | { error: { code: string; message: string } },
+): Promise<void> {
+  const { deviceSecret } = device;
+  await device.http.mutation(api.codex.claimCommand, { deviceSecret, commandId });
+  await device.http.mutation(api.codex.completeCommand, { deviceSecret, commandId, ...outcome });
+}

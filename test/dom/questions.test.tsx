@@ -14,7 +14,7 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { api } from "../../example/convex/_generated/api.js";
 import { ThreadView } from "../../example/web/components/ThreadView.js";
 import { agentMessageLines, notification, threadStarted, turnStarted } from "../support/events.js";
-import { DOM_TEST_TIMEOUT_MS, type PairedDevice, type PageWorld, startPageWorld, WAIT } from "./pageWorld.js";
+import { DOM_TEST_TIMEOUT_MS, type PairedDevice, type PageWorld, queuedCommands, runCommand, startPageWorld, WAIT } from "./pageWorld.js";
 
 const THREAD = "thread-questions";
 const TURN = "turn-1";
@@ -62,12 +62,7 @@ function requestLine(questions: Question[], id = REQUEST_ID): string {
 const renderThread = () => render(<ThreadView threadId={THREAD} device={undefined} />, { wrapper: world.wrapper });
 
 /** The answer commands queued for the device, with their parsed arguments. */
-async function answerCommands() {
-  const commands = await device.http.query(api.codex.listDeviceCommands, { deviceSecret: device.deviceSecret });
-  return commands
-    .filter((c) => c.kind === "answerServerRequest")
-    .map((c) => ({ commandId: c.commandId, args: JSON.parse(c.args) as { method: string; jsonRpcId: unknown; response: unknown } }));
-}
+const answerCommands = () => queuedCommands(device, "answerServerRequest");
 
 describe("codex's questions in the thread view", () => {
   test("the questions and options show; the chosen and typed answers reach the desktop in codex's shape; the resolved question leaves", async () => {
@@ -119,12 +114,7 @@ describe("codex's questions in the thread view", () => {
 
     // The bridge took the answer but codex had already dropped the request.
     const [first] = await answerCommands();
-    await device.http.mutation(api.codex.claimCommand, { deviceSecret: device.deviceSecret, commandId: first!.commandId });
-    await device.http.mutation(api.codex.completeCommand, {
-      deviceSecret: device.deviceSecret,
-      commandId: first!.commandId,
-      error: { code: "REQUEST_EXPIRED", message: "codex no longer waits for this answer" },
-    });
+    await runCommand(device, first!.commandId, { error: { code: "REQUEST_EXPIRED", message: "codex no longer waits for this answer" } });
     const alert = await within(card).findByRole("alert", undefined, WAIT);
     expect(alert.textContent).toContain("codex no longer waits for this answer");
     const again = await within(card).findByRole("button", { name: "Answer" }, WAIT);
