@@ -45,6 +45,12 @@ function closeLastHunk(head: string): string {
   return lines.join("\n");
 }
 
+/** A hunk's header as diff writes it (jsdiff adds 1 to the start of an empty side; undone here). */
+function hunkHeader(hunk: { oldStart: number; oldLines: number; newStart: number; newLines: number }): string {
+  const side = (start: number, lines: number) => `${lines === 0 ? start - 1 : start},${lines}`;
+  return `@@ -${side(hunk.oldStart, hunk.oldLines)} +${side(hunk.newStart, hunk.newLines)} @@`;
+}
+
 /**
  * Parses a unified diff of one or more files.
  * @param text - Hunks (`@@ ... @@` then ` `, `-`, `+` lines), with or without
@@ -65,7 +71,7 @@ export function parseUnifiedDiff(text: string, options: { head?: boolean } = {})
   return patches.map((patch) => ({
     path: cleanPath(patch.newFileName) ?? cleanPath(patch.oldFileName),
     lines: patch.hunks.flatMap((hunk) => [
-      { kind: "hunk" as const, text: `@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@` },
+      { kind: "hunk" as const, text: hunkHeader(hunk) },
       ...hunk.lines
         .filter((line) => !line.startsWith("\\"))
         .map((line): DiffLine => ({ kind: line.startsWith("+") ? "add" : line.startsWith("-") ? "del" : "ctx", text: line })),
