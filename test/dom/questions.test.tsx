@@ -143,6 +143,11 @@ describe("codex's questions in the thread view", () => {
       expect(input.hasAttribute("disabled")).toBe(true);
     }
     expect(view.queryByRole("form", { name: "Codex asks" })).toBeNull();
+
+    // It stays with the turn that asked: a later turn's items follow it.
+    await world.push(device, [turnStarted(THREAD, "turn-2"), ...agentMessageLines(THREAD, "turn-2", "msg-2", ["Carrying on without an answer."])]);
+    const later = await view.findByText("Carrying on without an answer.", undefined, WAIT);
+    expect(expired.compareDocumentPosition(later) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
   }, DOM_TEST_TIMEOUT_MS);
 
   test("keyboard only: the options are in the tab order, and Enter on the chosen one sends the answer", async () => {

@@ -5,6 +5,7 @@ import { codex } from "../api.js";
 import { Composer } from "./Composer.js";
 import { MessageItem } from "./MessageItem.js";
 import { OfflineBanner } from "./OfflineBanner.js";
+import { placeRequests } from "./placeRequests.js";
 import { ServerRequestCard } from "./ServerRequestCard.js";
 import { TurnChanges } from "./TurnChanges.js";
 import { TurnDivider } from "./TurnDivider.js";
@@ -14,7 +15,11 @@ const PAGE_SIZE = 40;
 /** Expired server requests shown in the thread (the newest). */
 const EXPIRED_REQUESTS_SHOWN = 20;
 
-/** One thread: its items oldest first with live text, turn boundaries, inline requests, the composer. */
+/**
+ * One thread: its items oldest first with live text, turn boundaries, what
+ * each turn changed, codex's requests where they were raised (pending ones to
+ * answer, expired ones saying so), the offline banner and the composer.
+ */
 export function ThreadView({ threadId, device }: { threadId: string; device: Device | undefined }) {
   const { results, status, loadMore } = useMessages(codex.listMessages, { threadId }, {
     initialNumItems: PAGE_SIZE,
@@ -32,10 +37,9 @@ export function ThreadView({ threadId, device }: { threadId: string; device: Dev
     [answerRequest, threadId],
   );
   const turnById = useMemo(() => new Map((turns ?? []).map((t) => [t.turnId, t])), [turns]);
-  const itemIds = new Set(results.map((m) => m.itemId));
   // Pending requests, and the newest expired ones (what codex asked, that nobody can answer now), oldest first.
   const shown = [...(requests ?? []).filter((r) => r.status === "pending"), ...(expired ?? [])].sort((a, b) => a._creationTime - b._creationTime);
-  const loose = shown.filter((r) => !r.itemId || !itemIds.has(r.itemId));
+  const placed = placeRequests(shown, results);
   const running = (turns ?? []).some((t) => t.status === "inProgress");
   return (
     <section className="thread" data-thread-id={threadId} aria-label="Thread">
@@ -52,10 +56,15 @@ export function ThreadView({ threadId, device }: { threadId: string; device: Dev
             <MessageItem
               threadId={threadId}
               message={message}
-              requests={shown.filter((r) => r.itemId === message.itemId)}
+              requests={placed.atItem.get(message.itemId) ?? []}
               answer={answer}
             />
-            {index === results.length - 1 || results[index + 1]!.turnId !== message.turnId ? <TurnChanges turn={turnById.get(message.turnId)} /> : null}
+            {index === results.length - 1 || results[index + 1]!.turnId !== message.turnId ? (
+              <>
+                {placed.atTurnEnd.get(message.turnId)?.map((request) => <ServerRequestCard key={request._id} request={request} answer={answer} />)}
+                <TurnChanges turn={turnById.get(message.turnId)} />
+              </>
+            ) : null}
           </Fragment>
         ))}
         {sends.pending.map((send) => (
@@ -63,7 +72,7 @@ export function ThreadView({ threadId, device }: { threadId: string; device: Dev
             <p className="user-text">{send.text}</p>
           </article>
         ))}
-        {loose.map((request) => (
+        {placed.loose.map((request) => (
           <ServerRequestCard key={request._id} request={request} answer={answer} />
         ))}
         {running ? <p className="muted working" role="status">Codex is working…</p> : null}
