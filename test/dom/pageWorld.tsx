@@ -36,9 +36,13 @@ export type PairedDevice = {
 };
 
 export type PairingOptions = {
+  /** The device's name (default "laptop"). */
   name?: string;
+  /** The workspaces its heartbeat declares (default `/tmp/work`). */
   workspaces?: { path: string; label?: string }[];
+  /** The threads its heartbeat says codex runs (default none). */
   runningThreadIds?: string[];
+  /** Let it fall silent past the online window once paired (see {@link PageWorld.pairDevice}). */
   offline?: boolean;
 };
 
