@@ -5,20 +5,34 @@ import { codex, deviceFunctions, streamCheckpoints } from "./api.js";
 import { NewThread } from "./components/NewThread.js";
 import { Pairing } from "./components/Pairing.js";
 import { ThreadList } from "./components/ThreadList.js";
+import { ErrorBoundary } from "./components/ErrorBoundary.js";
 import { ThreadView } from "./components/ThreadView.js";
+import { useThreadDevice } from "./useThreadDevice.js";
 
 /** Threads listed per page in the sidebar. */
 const THREADS_SHOWN = 50;
 
 type Screen = { kind: "thread"; threadId: string | null } | { kind: "new" } | { kind: "devices" };
 
-/** The sidebar (threads, new thread, devices) and the chosen screen; one column on a phone. */
+/**
+ * The page: the sidebar (threads, new thread, devices) and the chosen screen,
+ * one column on a phone. What the deployment refuses (signed out, a thread
+ * not found) is said in place of the page or of the screen.
+ */
 export function App({ source }: { source: string }) {
+  return (
+    <ErrorBoundary what="the page">
+      <Layout source={source} />
+    </ErrorBoundary>
+  );
+}
+
+function Layout({ source }: { source: string }) {
   const threads = useQuery(codex.listThreads, { paginationOpts: { numItems: THREADS_SHOWN, cursor: null } });
   const { devices } = useDevices(deviceFunctions);
   const [screen, setScreen] = useState<Screen>({ kind: "thread", threadId: null });
   const threadId = screen.kind === "thread" ? (screen.threadId ?? threads?.page[0]?.threadId ?? null) : null;
-  const device = devices?.find((d) => threadId !== null && d.runningThreadIds.includes(threadId));
+  const device = useThreadDevice(devices, threadId);
   return (
     <div className={`layout ${screen.kind === "thread" && screen.threadId ? "has-selection" : ""}`}>
       <aside>
@@ -34,9 +48,11 @@ export function App({ source }: { source: string }) {
         {screen.kind === "thread" && screen.threadId ? (
           <button type="button" className="link back" onClick={() => setScreen({ kind: "thread", threadId: null })}>← Threads</button>
         ) : null}
-        {screen.kind === "devices" ? <Pairing /> : null}
-        {screen.kind === "new" ? <NewThread devices={devices} onStarted={(id) => setScreen({ kind: "thread", threadId: id })} /> : null}
-        {screen.kind === "thread" && threadId ? <ThreadView key={threadId} threadId={threadId} device={device} checkpoints={streamCheckpoints} /> : null}
+        <ErrorBoundary key={screen.kind === "thread" ? `thread:${threadId}` : screen.kind} what={screen.kind === "thread" ? "this thread" : "this screen"}>
+          {screen.kind === "devices" ? <Pairing /> : null}
+          {screen.kind === "new" ? <NewThread devices={devices} onStarted={(id) => setScreen({ kind: "thread", threadId: id })} /> : null}
+          {screen.kind === "thread" && threadId ? <ThreadView key={threadId} threadId={threadId} device={device} checkpoints={streamCheckpoints} /> : null}
+        </ErrorBoundary>
         {screen.kind === "thread" && !threadId && threads?.page.length === 0 ? <p className="muted">No threads yet: start one, or run the bridge.</p> : null}
       </main>
     </div>

@@ -6,35 +6,26 @@
  */
 import { cleanup, fireEvent, render, waitFor } from "@testing-library/react";
 import { ConvexHttpClient } from "convex/browser";
-import { ConvexProvider, ConvexReactClient } from "convex/react";
 import type { ReactNode } from "react";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import WebSocket from "ws";
 import { api } from "../../example/convex/_generated/api.js";
 import { OfflineBanner } from "../../example/web/components/OfflineBanner.js";
 import { Pairing } from "../../example/web/components/Pairing.js";
-import { createConvexApp } from "../stand-ins/convexApp.js";
-import { standInJwt, startConvexSyncStandIn, type ConvexSyncStandIn } from "../stand-ins/convexSyncStandIn.js";
+import { type PageWorld, startPageWorld } from "./pageWorld.js";
 
-let standIn: ConvexSyncStandIn;
-let client: ConvexReactClient;
+let world: PageWorld;
 
 beforeEach(async () => {
-  standIn = await startConvexSyncStandIn(createConvexApp(), { rescanMs: 0 });
-  client = new ConvexReactClient(standIn.url, { webSocketConstructor: WebSocket as unknown as typeof globalThis.WebSocket, logger: false });
-  client.setAuth(async () => standInJwt("alice"));
+  world = await startPageWorld();
 });
 
 afterEach(async () => {
   cleanup();
   vi.unstubAllGlobals();
-  await client.close();
-  await standIn.close();
+  await world.close();
 });
 
-function wrapper({ children }: { children: ReactNode }) {
-  return <ConvexProvider client={client}>{children}</ConvexProvider>;
-}
+const wrapper = (props: { children: ReactNode }) => world.wrapper(props);
 
 describe("the Devices screen", () => {
   test("a code from the page pairs a device, which shows online; rename and revoke reach the deployment", async () => {
@@ -45,7 +36,7 @@ describe("the Devices screen", () => {
     const code = /codex-convex pair (\S+)/.exec(command.textContent ?? "")?.[1];
     expect(code).toMatch(/^[A-Z0-9]{4}-[A-Z0-9]{4}$/);
 
-    const bridge = new ConvexHttpClient(standIn.url);
+    const bridge = new ConvexHttpClient(world.standIn.url);
     const { deviceSecret } = await bridge.action(api.codex.redeemPairingCode, { code: code!, name: "laptop" });
     await bridge.mutation(api.codex.deviceHeartbeat, { deviceSecret, workspaces: [{ path: "/home/alice/repo" }], runningThreadIds: [] });
     const name = (await view.findByLabelText("Device name", undefined, { timeout: 20_000 })) as HTMLInputElement;
@@ -55,8 +46,7 @@ describe("the Devices screen", () => {
 
     fireEvent.change(name, { target: { value: "work laptop" } });
     fireEvent.click(view.getByRole("button", { name: "Rename" }));
-    const user = new ConvexHttpClient(standIn.url);
-    user.setAuth(standInJwt("alice"));
+    const user = world.user;
     await waitFor(async () => expect((await user.query(api.codex.listDevices, {}))[0]?.name).toBe("work laptop"), { timeout: 20_000 });
 
     // happy-dom has no dialogs: the user says yes to "Revoke laptop?".

@@ -7,58 +7,32 @@
  * (optimistic) and is replaced by codex's own user message, never shown twice.
  */
 import { cleanup, fireEvent, render, waitFor } from "@testing-library/react";
-import { ConvexHttpClient } from "convex/browser";
-import { ConvexProvider, ConvexReactClient } from "convex/react";
 import type { ReactNode } from "react";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import WebSocket from "ws";
 import { api } from "../../example/convex/_generated/api.js";
 import { ThreadView } from "../../example/web/components/ThreadView.js";
-import { notification, threadStarted, toEvents, turnStarted } from "../support/events.js";
-import { createConvexApp } from "../stand-ins/convexApp.js";
-import { standInJwt, startConvexSyncStandIn, type ConvexSyncStandIn } from "../stand-ins/convexSyncStandIn.js";
+import { notification, threadStarted, turnStarted } from "../support/events.js";
+import { type PairedDevice, type PageWorld, startPageWorld } from "./pageWorld.js";
 
 const THREAD = "thread-steer";
-const SESSION = "session-steer";
 
-let standIn: ConvexSyncStandIn;
-let client: ConvexReactClient;
-let device: ConvexHttpClient;
-let deviceSecret: string;
-let seq = 1;
+let world: PageWorld;
+let device: PairedDevice;
 
 beforeEach(async () => {
-  standIn = await startConvexSyncStandIn(createConvexApp(), { rescanMs: 0 });
-  const token = standInJwt("alice");
-  client = new ConvexReactClient(standIn.url, { webSocketConstructor: WebSocket as unknown as typeof globalThis.WebSocket, logger: false });
-  client.setAuth(async () => token);
-  const user = new ConvexHttpClient(standIn.url);
-  user.setAuth(token);
-  device = new ConvexHttpClient(standIn.url);
-  const { code } = await user.mutation(api.codex.createPairingCode, {});
-  ({ deviceSecret } = await device.action(api.codex.redeemPairingCode, { code, name: "laptop" }));
-  await device.mutation(api.codex.deviceHeartbeat, { deviceSecret, workspaces: [{ path: "/tmp/work" }], runningThreadIds: [THREAD] });
-  seq = 1;
-  await device.mutation(api.codex.ensureSession, { deviceSecret, sessionId: SESSION });
+  world = await startPageWorld();
+  device = await world.pairDevice({ name: "laptop", workspaces: [{ path: "/tmp/work" }], runningThreadIds: [THREAD] });
   await push([threadStarted(THREAD), turnStarted(THREAD, "turn-1")]);
 });
 
 afterEach(async () => {
   cleanup();
-  await client.close();
-  await standIn.close();
+  await world.close();
 });
 
 /** Pushes codex lines as the device's bridge session, in order. */
-async function push(lines: string[]): Promise<void> {
-  const result = await device.mutation(api.codex.ingestSafe, { deviceSecret, sessionId: SESSION, events: toEvents(lines, seq) });
-  seq += lines.length;
-  expect(result.gap).toBeNull();
-}
-
-function wrapper({ children }: { children: ReactNode }) {
-  return <ConvexProvider client={client}>{children}</ConvexProvider>;
-}
+const push = (lines: string[]) => world.push(device, lines);
+const wrapper = (props: { children: ReactNode }) => world.wrapper(props);
 
 const commandItem = (method: "item/started" | "item/completed") =>
   notification(method, {
@@ -86,7 +60,7 @@ describe("steering from the page's components", () => {
     fireEvent.click(view.getByRole("button", { name: "Allow" }));
     await view.findByText("Answer sent; waiting for your desktop…", undefined, { timeout: 20_000 });
     expect(view.getByRole("button", { name: "Allow" }).hasAttribute("disabled")).toBe(true);
-    const commands = await device.query(api.codex.listDeviceCommands, { deviceSecret });
+    const commands = await device.http.query(api.codex.listDeviceCommands, { deviceSecret: device.deviceSecret });
     expect(commands.find((c) => c.kind === "answerServerRequest")).toBeDefined();
 
     await push([notification("serverRequest/resolved", { threadId: THREAD, requestId: 7 })]);

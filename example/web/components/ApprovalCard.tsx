@@ -1,39 +1,43 @@
-import { useState } from "react";
 import type { ServerRequest } from "../../../src/react/index.js";
 import { decisionKey, decisionLabel, decisionValue, isRefusal } from "./decisions.js";
 import type { Answer } from "./ServerRequestCard.js";
+import { useRequestAnswer } from "./useRequestAnswer.js";
 
-/** An approval codex asks for: what it wants to do, and one button per decision it offers. */
+/**
+ * An approval codex asks for: what it wants to do, and one button per decision
+ * it offers; an expired one shows what was asked and why it expired, with no buttons.
+ */
 export function ApprovalCard({ request, answer }: { request: ServerRequest; answer: Answer }) {
-  const [error, setError] = useState<string | null>(null);
+  const { send, sent, problem } = useRequestAnswer(request, answer);
   const decisions = request.availableDecisions ?? ["accept", "decline"];
-  const sent = request.answerCommandId !== undefined;
+  const expired = request.status === "expired";
   return (
-    <div className="request approval" role="group" aria-label="Approval needed" data-request-id={request._id}>
+    <div className="request approval" role="group" aria-label={expired ? "Approval expired" : "Approval needed"} data-request-id={request._id}>
       <strong>{request.method.includes("fileChange") || request.method === "applyPatchApproval" ? "Apply these changes?" : "Run this command?"}</strong>
       {request.command ? <pre className="output">$ {request.command}</pre> : null}
       {request.cwd ? <div className="meta">in {request.cwd}</div> : null}
       {request.reason ? <p>{request.reason}</p> : null}
       {request.paths?.length ? <p className="meta">{request.paths.join(", ")}</p> : null}
       {request.diff ? <pre className="diff">{request.diff}</pre> : null}
-      <div className="actions">
-        {decisions.map((decision) => (
-          <button
-            key={decisionKey(decision)}
-            type="button"
-            className={isRefusal(decision) ? "secondary" : "primary"}
-            disabled={sent}
-            onClick={() => {
-              setError(null);
-              answer(request, { decision: decisionValue(decision) }).catch((e: unknown) => setError(messageOf(e)));
-            }}
-          >
-            {decisionLabel(decision)}
-          </button>
-        ))}
-      </div>
+      {expired ? (
+        <p className="muted" role="status">This request expired{request.expiredReason ? ` (${request.expiredReason})` : ""}: codex no longer waits for an answer.</p>
+      ) : (
+        <div className="actions">
+          {decisions.map((decision) => (
+            <button
+              key={decisionKey(decision)}
+              type="button"
+              className={isRefusal(decision) ? "secondary" : "primary"}
+              disabled={sent}
+              onClick={() => send({ decision: decisionValue(decision) })}
+            >
+              {decisionLabel(decision)}
+            </button>
+          ))}
+        </div>
+      )}
       {sent ? <p className="muted" role="status">Answer sent; waiting for your desktop…</p> : null}
-      {error ? <p className="error-text" role="alert">{error}</p> : null}
+      {problem ? <p className="error-text" role="alert">{problem}</p> : null}
     </div>
   );
 }

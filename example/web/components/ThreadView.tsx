@@ -13,11 +13,15 @@ import { codex } from "../api.js";
 import { Composer } from "./Composer.js";
 import { MessageItem } from "./MessageItem.js";
 import { OfflineBanner } from "./OfflineBanner.js";
+import { placeRequests } from "./placeRequests.js";
 import { ServerRequestCard } from "./ServerRequestCard.js";
+import { TurnChanges } from "./TurnChanges.js";
 import { TurnDivider } from "./TurnDivider.js";
 
 /** Messages loaded at first and per "Load older" click. */
 const PAGE_SIZE = 40;
+/** Expired server requests shown in the thread (the newest). */
+const EXPIRED_REQUESTS_SHOWN = 20;
 
 type ThreadViewProps = {
   threadId: string;
@@ -27,7 +31,11 @@ type ThreadViewProps = {
   checkpoints?: StreamCheckpointOptions;
 };
 
-/** One thread: its items oldest first with live text, turn boundaries, inline requests, the composer. */
+/**
+ * One thread: its items oldest first with live text, turn boundaries, what
+ * each turn changed, codex's requests where they were raised (pending ones to
+ * answer, expired ones saying so), the offline banner and the composer.
+ */
 export function ThreadView({ threadId, device, checkpoints }: ThreadViewProps) {
   const { results, status, loadMore } = useMessages(codex.listMessages, { threadId }, {
     initialNumItems: PAGE_SIZE,
@@ -38,16 +46,17 @@ export function ThreadView({ threadId, device, checkpoints }: ThreadViewProps) {
   const sends = usePendingSends(threadId, results);
   const turns = useQuery(codex.listTurns, { threadId });
   const requests = useServerRequests(codex.listServerRequests, threadId);
+  const expired = useQuery(codex.listServerRequests, { threadId, status: "expired", limit: EXPIRED_REQUESTS_SHOWN });
   const answerRequest = useAnswerServerRequest(codex.answerServerRequest, codex.listServerRequests);
   const answer = useCallback(
-    (request: ServerRequest, response: unknown) =>
-      answerRequest({ threadId, requestId: request._id, response: response as never }),
+    (request: ServerRequest, response: unknown, idempotencyKey: string) =>
+      answerRequest({ threadId, requestId: request._id, response: response as never, idempotencyKey }),
     [answerRequest, threadId],
   );
   const turnById = useMemo(() => new Map((turns ?? []).map((t) => [t.turnId, t])), [turns]);
-  const itemIds = new Set(results.map((m) => m.itemId));
-  const pending = (requests ?? []).filter((r) => r.status === "pending");
-  const loose = pending.filter((r) => !r.itemId || !itemIds.has(r.itemId));
+  // Pending requests, and the newest expired ones (what codex asked, that nobody can answer now), oldest first.
+  const shown = [...(requests ?? []).filter((r) => r.status === "pending"), ...(expired ?? [])].sort((a, b) => a._creationTime - b._creationTime);
+  const placed = placeRequests(shown, results);
   const running = (turns ?? []).some((t) => t.status === "inProgress");
   return (
     <section className="thread" data-thread-id={threadId} aria-label="Thread">
@@ -64,9 +73,15 @@ export function ThreadView({ threadId, device, checkpoints }: ThreadViewProps) {
             <MessageItem
               threadId={threadId}
               message={message}
-              requests={pending.filter((r) => r.itemId === message.itemId)}
+              requests={placed.atItem.get(message.itemId) ?? []}
               answer={answer}
             />
+            {index === results.length - 1 || results[index + 1]!.turnId !== message.turnId ? (
+              <>
+                {placed.atTurnEnd.get(message.turnId)?.map((request) => <ServerRequestCard key={request._id} request={request} answer={answer} />)}
+                <TurnChanges turn={turnById.get(message.turnId)} />
+              </>
+            ) : null}
           </Fragment>
         ))}
         {sends.pending.map((send) => (
@@ -74,7 +89,7 @@ export function ThreadView({ threadId, device, checkpoints }: ThreadViewProps) {
             <p className="user-text">{send.text}</p>
           </article>
         ))}
-        {loose.map((request) => (
+        {placed.loose.map((request) => (
           <ServerRequestCard key={request._id} request={request} answer={answer} />
         ))}
         {running ? <p className="muted working" role="status">Codex is working…</p> : null}
