@@ -10,6 +10,7 @@ import { type MessageDoc, type StreamsResult, vMessagesPage, vMessageText, vStre
 import { pageInPrefix } from "./lib/pagination.js";
 import { readParts } from "./lib/parts.js";
 import { answerDeltas, liveStreams } from "./lib/streams.js";
+import { messageText } from "./lib/textInStream.js";
 import { ownedThread } from "./threads.js";
 
 /** The whole streamed output of a command message (its commandOutput stream), or undefined when too many deltas are not compacted yet. */
@@ -36,10 +37,11 @@ async function streamedOutputOf(ctx: QueryCtx, message: Doc<"messages">): Promis
   return pieces.join("");
 }
 
-/** A message document as queries return it (without the thread reference). */
+/** A message document as queries return it (without the thread reference nor where its text is kept). */
 function toMessageDoc(doc: Doc<"messages">): MessageDoc {
-  const { threadRef, ...message } = doc;
+  const { threadRef, textStream, ...message } = doc;
   void threadRef;
+  void textStream;
   return message;
 }
 
@@ -148,7 +150,7 @@ export const getText = query({
             )
             .unique();
     if (!message) return null;
-    const text = message.textParts === undefined ? message.text : await readParts(ctx, message._id, "text");
+    const text = await messageText(ctx, message);
     let item = message.itemParts === undefined ? message.item : await readParts(ctx, message._id, "item");
     // A command's output (a long agent message or plan text) is stored once, as the text: put it back into the raw item.
     if (message.itemOmitsText === true) item = JSON.stringify({ ...(JSON.parse(item) as object), [ITEM_TEXT_FIELD[message.kind] ?? "aggregatedOutput"]: text ?? null });
