@@ -5,9 +5,10 @@
  *   (kept in parts, appended as new parts: what is stored is never rewritten)
  *   and deletes them; a finished stream whose text is its message's text (same
  *   size as reported: command output, agent message, plan) keeps no base of its
- *   own (`baseInMessage`: the text is stored once), and a stream whose text is
- *   its message's (`holdsMessageText`, lib/textInStream.ts) folds it all into
- *   the base, the message's one copy; readers behind the compacted cursor are then
+ *   own (`baseInMessage`: the text is stored once), and a finished stream
+ *   whose text is its message's (`holdsMessageText`, lib/textInStream.ts)
+ *   keeps its base and its last chunks as that text's one copy (folded only
+ *   past `LIVE_COMPACT_THRESHOLD_DELTAS`); readers behind the compacted cursor are then
  *   answered `rebased`. Run `DELTA_GRACE_MS` after a stream finishes, or at
  *   once when a live stream holds too many deltas.
  * - `expireStream` deletes a finished stream `STREAM_RETENTION_MS` later, with
@@ -25,6 +26,7 @@ import {
   COMPACT_BATCH_CHARS,
   COMPACT_BATCH_DELTAS,
   FOLD_INLINE_MAX_DELTAS,
+  LIVE_COMPACT_THRESHOLD_DELTAS,
   STREAM_RETENTION_MS,
 } from "../src/shared/limits.js";
 import type { Doc } from "./_generated/dataModel.js";
@@ -51,10 +53,17 @@ export const compactStream = internalMutation({
     if (stream === null) return null;
     // Where the stream ends (its newest chunk, read before any is deleted): the whole streamed size.
     const head = await streamHead(ctx, stream);
-    const deltas = await ctx.db
-      .query("deltas")
-      .withIndex("by_streamId_start", (q) => q.eq("streamId", stream._id).gte("start", stream.compactedCursor ?? 0))
-      .take(COMPACT_BATCH_DELTAS);
+    // A finished stream holding its message's text keeps its last chunks as they are: they ARE that text's
+    // one copy (lib/textInStream.ts), and there are few (live compaction folded all but the last
+    // LIVE_COMPACT_THRESHOLD_DELTAS events); folding them would write every byte once more.
+    const keepChunks =
+      stream.holdsMessageText === true && stream.state === "finished" && head.nextCursor - (stream.compactedCursor ?? 0) <= LIVE_COMPACT_THRESHOLD_DELTAS;
+    const deltas = keepChunks
+      ? []
+      : await ctx.db
+          .query("deltas")
+          .withIndex("by_streamId_start", (q) => q.eq("streamId", stream._id).gte("start", stream.compactedCursor ?? 0))
+          .take(COMPACT_BATCH_DELTAS);
     const pieces: string[] = [];
     let chars = 0;
     let cursor = stream.compactedCursor ?? 0;

@@ -9,8 +9,12 @@
  * (`MAX_MESSAGE_INLINE_CHARS`, what list pages show), `textParts: 0` (so the
  * hooks fetch the whole text) and `textStream`: its whole text is the first
  * `textLength` code units of that stream's text, base then chunks. The stream
- * is marked `holdsMessageText`: compaction folds all of it into its base (the
- * one copy, append-only) and expiry keeps it for good.
+ * is marked `holdsMessageText`: once finished, compaction leaves its chunks
+ * as they are (they are the copy; live compaction already folded all but the
+ * last `LIVE_COMPACT_THRESHOLD_DELTAS` events into its base, so they stay few)
+ * and expiry keeps it for good. Every byte of such a text is thus written once
+ * as a chunk, and at most once more (into the base) when the stream was
+ * compacted while live.
  *
  * Equality is checked in full, not by size: the streamed text is read (base
  * parts, then chunks from the compacted cursor; the same UTF-8 size first as
