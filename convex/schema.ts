@@ -168,7 +168,7 @@ export default defineSchema({
     end: v.number(),
     /** commandOutput: UTF-8 bytes of the stream's text through the end of this chunk (cumulative, compared with the size codex reports). */
     bytes: v.optional(v.number()),
-    /** The text, or "" when long and kept in `parts` (field "text"). */
+    /** The text, or "" when longer than `MAX_CHUNK_INLINE_CHARS` and kept in `parts` (field "text"). */
     text: v.string(),
     textParts: v.optional(v.number()),
     /** UTF-16 code units of the text when it is kept in parts (the deltas query budgets before reading them). */

@@ -10,7 +10,8 @@
  */
 import { describe, expect, test, vi } from "vitest";
 import { api } from "../example/convex/_generated/api.js";
-import { DELTA_GRACE_MS, LIVE_COMPACT_THRESHOLD_DELTAS, MAX_MESSAGE_INLINE_CHARS, STREAM_RETENTION_MS } from "../src/shared/limits.js";
+import { getConvexSize } from "convex/values";
+import { DELTA_GRACE_MS, LIVE_COMPACT_THRESHOLD_DELTAS, MAX_CHUNK_INLINE_CHARS, MAX_MESSAGE_INLINE_CHARS, STREAM_RETENTION_MS } from "../src/shared/limits.js";
 import type { CodexEvent } from "../src/shared/validators.js";
 import { initConvexTest, runInCodex, type TestConvexApp } from "../test/convexTest.js";
 import { ALICE, BOB, HEAVY_TEST_TIMEOUT_MS } from "../test/support/component.js";
@@ -153,6 +154,20 @@ describe("stream write cost (issue 11)", () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  test("a stream's chunk document stays small however large its batch: readers read the newest one to learn where the stream ends", async () => {
+    const t = initConvexTest();
+    const alice = t.withIdentity(ALICE);
+    await alice.mutation(api.codex.ensureSession, { sessionId: "s-1" });
+    const deltas = Array.from({ length: 32 }, (_, i) => `${i}:`.padEnd(8 * 1024, "x"));
+    await ingest(alice, toEvents([...start, ...deltas.map((d) => agentDelta(TH, TU, IT, d))]), 40);
+    const chunks = await runInCodex(t, (ctx) => ctx.db.query("deltas").collect());
+    expect(chunks.length).toBeGreaterThan(0);
+    for (const chunk of chunks) expect(getConvexSize(chunk)).toBeLessThan(3 * MAX_CHUNK_INLINE_CHARS + 1024);
+    expect(chunks.filter((c) => c.textParts !== undefined).length).toBeGreaterThan(0);
+    expect(await liveCursor(alice)).toBe(deltas.length);
+    expect(await replayFromZero(alice, (await streamDoc(t))._id)).toBe(deltas.join(""));
   });
 
   test("the per-batch deduplication write is the session's small ack row; a resent batch is a duplicate, a session without one resumes from its own ackedSeq", async () => {

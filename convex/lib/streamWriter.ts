@@ -16,7 +16,9 @@
  * `LIVE_COMPACT_THRESHOLD_DELTAS` delta events not compacted yet (compaction
  * is then scheduled), or receives a
  * late delta once finished. Documents written per message therefore follow its
- * batches and its text size (a chunk holds at most `MAX_INLINE_CHARS`), not
+ * batches and its text size (a chunk holds at most `MAX_INLINE_CHARS`, inline
+ * up to `MAX_CHUNK_INLINE_CHARS` and in parts beyond, so the newest chunk is
+ * cheap to read), not
  * its number of deltas. Cursors keep their unit (delta events), and every
  * chunk boundary is a cursor a reader can stand on; a cursor inside a chunk is
  * answered from the next boundary on, as for a coalesced run. Live readers see
@@ -25,10 +27,10 @@
 import type { Doc, Id } from "../_generated/dataModel.js";
 import type { MutationCtx } from "../_generated/server.js";
 import { internal } from "../_generated/api.js";
-import { DELTA_GRACE_MS, LIVE_COMPACT_THRESHOLD_DELTAS, MAX_INLINE_CHARS } from "../../src/shared/limits.js";
+import { DELTA_GRACE_MS, LIVE_COMPACT_THRESHOLD_DELTAS, MAX_CHUNK_INLINE_CHARS, MAX_INLINE_CHARS } from "../../src/shared/limits.js";
 import type { StreamKind } from "../../src/shared/validators.js";
 import { COMMAND_OUTPUT } from "./commandOutput.js";
-import { putText } from "./parts.js";
+import { splitText } from "./parts.js";
 import { headOf, newestChunk } from "./streamHead.js";
 import { utf8Bytes, wellFormed } from "./utf8.js";
 
@@ -176,13 +178,14 @@ export class StreamWriter {
     // Only a command output's size is compared with a reported one (lib/commandOutput.ts): other chunks save the field.
     const bytes = stream.kind === COMMAND_OUTPUT.kind ? (head.bytes ?? 0) + pending.bytes : undefined;
     const text = pending.pieces.join("");
-    if (text.length <= MAX_INLINE_CHARS) {
+    if (text.length <= MAX_CHUNK_INLINE_CHARS) {
       await this.ctx.db.insert("deltas", { streamId: stream._id, start, end, text, bytes });
     } else {
-      // One event longer than a chunk: its text goes to parts (each ≤ MAX_INLINE_CHARS).
-      const id = await this.ctx.db.insert("deltas", { streamId: stream._id, start, end, text: "", bytes });
-      const stored = await putText(this.ctx, id, "text", text, undefined, 0);
-      await this.ctx.db.patch("deltas", id, { textParts: stored.parts, textLength: text.length });
+      // A long batch: its text goes to parts (each ≤ MAX_INLINE_CHARS), so the chunk document stays small
+      // (readers read a stream's newest chunk to learn where it ends, lib/streamHead.ts).
+      const pieces = splitText(text);
+      const id = await this.ctx.db.insert("deltas", { streamId: stream._id, start, end, text: "", textParts: pieces.length, textLength: text.length, bytes });
+      for (const [index, piece] of pieces.entries()) await this.ctx.db.insert("parts", { ownerId: id, field: "text", index, text: piece });
     }
     this.heads.set(pending.streamKey, { nextCursor: end, bytes });
     pending.rows += 1;

@@ -55,6 +55,15 @@ export const MAX_EVENT_BYTES = 6 * 1024 * 1024;
 export const MAX_INLINE_CHARS = 128 * 1024;
 
 /**
+ * Longest text (UTF-16 code units) a stream chunk (`deltas` row) keeps inline;
+ * a longer batch's text goes to `parts`. Readers learn where a stream ends by
+ * reading its newest chunk (convex/lib/streamHead.ts), so a chunk document
+ * stays small (≤ ~24 KB): 64 cursors then read at most ~1.5 MB for it, inside
+ * any query's read budget, however large the streams' batches.
+ */
+export const MAX_CHUNK_INLINE_CHARS = 8 * 1024;
+
+/**
  * Longest text (UTF-16 code units) a message, logged event or server request
  * keeps inline (`text`, `item`, `line`, `params`): a page of `MAX_PAGE_SIZE`
  * messages then reads at most a few MiB. Longer texts keep this much as a head
