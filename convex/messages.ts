@@ -107,8 +107,10 @@ export const list = query({
 
 /**
  * The whole text and raw item of one message, joined from its parts when long
- * (a message's `textParts`/`itemParts` is set). A reasoning item's raw
- * content is included only when the host exposes raw reasoning.
+ * (a message's `textParts`/`itemParts` is set), or, for a long agent message
+ * or plan whose text equalled what streamed (`textParts: 0`), from its
+ * stream, where that text is kept once (lib/textInStream.ts). A reasoning
+ * item's raw content is included only when the host exposes raw reasoning.
  *
  * @param userId - Owner, as the host app derived it from auth.
  * @param threadId - The Codex thread id.
