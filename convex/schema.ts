@@ -126,6 +126,8 @@ export default defineSchema({
     compactedCursor: v.optional(v.number()),
     baseLength: v.optional(v.number()),
     baseParts: v.optional(v.number()),
+    /** No longer written (stored chunks are bounded by cursor arithmetic, lib/streamWriter.ts); kept so streams stored before stay valid. */
+    deltaCount: v.optional(v.number()),
     /** UTF-8 bytes of the text folded into the base (before `compactedCursor`); the whole size is derived (lib/streamHead.ts). */
     textBytes: v.optional(v.number()),
     /** commandOutput: UTF-8 bytes of the item's `aggregatedOutput`, set on item/completed. */
