@@ -24,6 +24,9 @@
  *
  *   npm run bench             (every bench, see bench/run.ts)
  *   npx tsx bench/cost.bench.ts
+ *   COST_SUBJECTS=ours COST_PARTS=writes npx tsx bench/cost.bench.ts   (ours alone, writes only: ~1 min)
+ *
+ * The bytes each subject wrote, by table, go to stderr per case: they say where the bytes go.
  */
 import { pathToFileURL } from "node:url";
 import type { CodexEvent } from "../src/shared/validators.js";
