@@ -24,6 +24,9 @@
  *
  *   npm run bench             (every bench, see bench/run.ts)
  *   npx tsx bench/cost.bench.ts
+ *   COST_SUBJECTS=ours COST_PARTS=writes npx tsx bench/cost.bench.ts   (ours alone, writes only: ~1 min)
+ *
+ * The bytes each subject wrote, by table, go to stderr per case: they say where the bytes go.
  */
 import { pathToFileURL } from "node:url";
 import type { CodexEvent } from "../src/shared/validators.js";
@@ -55,7 +58,11 @@ const PARALLEL_STREAM_BYTES = 256 * 1024;
 const PARALLEL_DELTA_BYTES = 8 * 1024;
 
 type SubjectName = "ours" | "ours+coalesce" | "theirs";
-const SUBJECTS: SubjectName[] = ["ours", "ours+coalesce", "theirs"];
+const ALL_SUBJECTS: SubjectName[] = ["ours", "ours+coalesce", "theirs"];
+/** The subjects measured: all, or those named in `COST_SUBJECTS` (comma-separated, e.g. `COST_SUBJECTS=ours` for a quick run of ours alone). */
+const SUBJECTS: SubjectName[] = process.env.COST_SUBJECTS ? ALL_SUBJECTS.filter((name) => process.env.COST_SUBJECTS!.split(",").includes(name)) : ALL_SUBJECTS;
+/** `COST_PARTS=writes` or `COST_PARTS=reads` runs only that half of the bench; both by default. */
+const PARTS = process.env.COST_PARTS ?? "writes,reads";
 
 /** One app of either component, behind one shape. */
 type Subject = {
@@ -292,19 +299,8 @@ export async function runCostBench(): Promise<void> {
   timers.install();
   const rows: Row[] = [];
   try {
-    for (const count of [1_000, 10_000, 100_000]) {
-      const { events, text } = agentMessageFeed(count);
-      rows.push(...(await writeRows(`agent message, ${count} deltas of 8 B`, events, agentMessageFeed(0).events, text.length)));
-    }
-    for (const bytes of [1024 * 1024, 5_000_000]) {
-      const { events, text } = commandOutputFeed(bytes);
-      rows.push(...(await writeRows(`command output, ${bytes} B in 8 KiB deltas`, events, commandOutputFeed(0).events, text.length)));
-    }
-    const mixed = mixedThreadFeed(50);
-    rows.push(...(await writeRows("mixed thread, 50 turns", mixed.events, mixedThreadFeed(50, false).events, mixed.textBytes)));
-    console.error("  writes done:");
-    console.error(JSON.stringify(rows));
-    rows.push(...(await readRows()));
+    if (PARTS.includes("writes")) rows.push(...(await writeCases()));
+    if (PARTS.includes("reads")) rows.push(...(await readRows()));
   } finally {
     timers.uninstall();
   }
@@ -314,6 +310,24 @@ export async function runCostBench(): Promise<void> {
       `scheduled work within ${HORIZON_MS / 1000} s included; ${((Date.now() - started) / 1000).toFixed(0)} s)`,
   );
   console.table(rows);
+}
+
+/** The write workloads: agent messages, command outputs, a mixed thread. */
+async function writeCases(): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const count of [1_000, 10_000, 100_000]) {
+    const { events, text } = agentMessageFeed(count);
+    rows.push(...(await writeRows(`agent message, ${count} deltas of 8 B`, events, agentMessageFeed(0).events, text.length)));
+  }
+  for (const bytes of [1024 * 1024, 5_000_000]) {
+    const { events, text } = commandOutputFeed(bytes);
+    rows.push(...(await writeRows(`command output, ${bytes} B in 8 KiB deltas`, events, commandOutputFeed(0).events, text.length)));
+  }
+  const mixed = mixedThreadFeed(50);
+  rows.push(...(await writeRows("mixed thread, 50 turns", mixed.events, mixedThreadFeed(50, false).events, mixed.textBytes)));
+  console.error("  writes done:");
+  console.error(JSON.stringify(rows));
+  return rows;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

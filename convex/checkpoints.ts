@@ -9,6 +9,7 @@ import { mutation, query } from "./_generated/server.js";
 import { codexError } from "../src/shared/errors.js";
 import { MAX_CHECKPOINTS_LISTED, MAX_DEVICE_ID_CHARS, MAX_STREAM_CURSORS } from "../src/shared/limits.js";
 import { vCheckpoint, vStreamCursor } from "../src/shared/validators.js";
+import { streamHead } from "./lib/streamHead.js";
 import { ownedThread } from "./threads.js";
 
 /** @throws ConvexError INVALID_ARGUMENT when the device id is empty or too long. */
@@ -46,8 +47,9 @@ export const save = mutation({
       const id = ctx.db.normalizeId("streams", streamId);
       const stream = id && (await ctx.db.get("streams", id));
       if (!stream || stream.threadRef !== thread._id) continue;
-      if (!Number.isInteger(cursor) || cursor < 0 || cursor > stream.nextCursor) {
-        throw codexError("INVALID_ARGUMENT", `Cursor ${cursor} of stream ${streamId} must be an integer from 0 to ${stream.nextCursor}.`);
+      const { nextCursor } = await streamHead(ctx, stream);
+      if (!Number.isInteger(cursor) || cursor < 0 || cursor > nextCursor) {
+        throw codexError("INVALID_ARGUMENT", `Cursor ${cursor} of stream ${streamId} must be an integer from 0 to ${nextCursor}.`);
       }
       const existing = await ctx.db
         .query("checkpoints")

@@ -5,13 +5,17 @@
  *   (kept in parts, appended as new parts: what is stored is never rewritten)
  *   and deletes them; a finished stream whose text is its message's text (same
  *   size as reported: command output, agent message, plan) keeps no base of its
- *   own (`baseInMessage`: the text is stored once); readers behind the compacted cursor are then
+ *   own (`baseInMessage`: the text is stored once), and a finished stream
+ *   whose text is its message's (`holdsMessageText`, lib/textInStream.ts)
+ *   keeps its base and its last chunks as that text's one copy (folded only
+ *   past `LIVE_COMPACT_THRESHOLD_DELTAS`); readers behind the compacted cursor are then
  *   answered `rebased`. Run `DELTA_GRACE_MS` after a stream finishes, or at
  *   once when a live stream holds too many deltas.
  * - `expireStream` deletes a finished stream `STREAM_RETENTION_MS` later, with
  *   its base text and every device's checkpoint of it (readers then get `stale`),
  *   unless it is `durable` (a command output that differs from what codex
- *   reported: kept for good, see lib/commandOutput.ts).
+ *   reported: kept for good, see lib/commandOutput.ts) or holds its message's
+ *   text.
  * - `markReverted` flags the turns and messages a `thread/revert` removed.
  */
 import { v } from "convex/values";
@@ -22,12 +26,16 @@ import {
   COMPACT_BATCH_CHARS,
   COMPACT_BATCH_DELTAS,
   FOLD_INLINE_MAX_DELTAS,
+  LIVE_COMPACT_THRESHOLD_DELTAS,
   STREAM_RETENTION_MS,
 } from "../src/shared/limits.js";
 import type { Doc } from "./_generated/dataModel.js";
 import { COMMAND_OUTPUT, outputMark, recheckOutput } from "./lib/commandOutput.js";
 import { deltaText, foldMessageText } from "./lib/fold.js";
-import { appendParts, deleteParts, readParts } from "./lib/parts.js";
+import { appendParts, deleteParts } from "./lib/parts.js";
+import { streamHead } from "./lib/streamHead.js";
+import { messageText } from "./lib/textInStream.js";
+import { utf8Bytes } from "./lib/utf8.js";
 
 /**
  * Folds up to `COMPACT_BATCH_DELTAS` deltas (about `COMPACT_BATCH_CHARS` of
@@ -43,13 +51,23 @@ export const compactStream = internalMutation({
   handler: async (ctx, args) => {
     const stream = await ctx.db.get("streams", args.streamId);
     if (stream === null) return null;
-    const deltas = await ctx.db
-      .query("deltas")
-      .withIndex("by_streamId_start", (q) => q.eq("streamId", stream._id).gte("start", stream.compactedCursor ?? 0))
-      .take(COMPACT_BATCH_DELTAS);
+    // Where the stream ends (its newest chunk, read before any is deleted): the whole streamed size.
+    const head = await streamHead(ctx, stream);
+    // A finished stream holding its message's text keeps its last chunks as they are: they ARE that text's
+    // one copy (lib/textInStream.ts), and there are few (live compaction folded all but the last
+    // LIVE_COMPACT_THRESHOLD_DELTAS events); folding them would write every byte once more.
+    const keepChunks =
+      stream.holdsMessageText === true && stream.state === "finished" && head.nextCursor - (stream.compactedCursor ?? 0) <= LIVE_COMPACT_THRESHOLD_DELTAS;
+    const deltas = keepChunks
+      ? []
+      : await ctx.db
+          .query("deltas")
+          .withIndex("by_streamId_start", (q) => q.eq("streamId", stream._id).gte("start", stream.compactedCursor ?? 0))
+          .take(COMPACT_BATCH_DELTAS);
     const pieces: string[] = [];
     let chars = 0;
     let cursor = stream.compactedCursor ?? 0;
+    let textBytes = stream.textBytes ?? 0;
     for (const delta of deltas) {
       if (chars >= COMPACT_BATCH_CHARS) break;
       const text = await deltaText(ctx, delta);
@@ -58,6 +76,7 @@ export const compactStream = internalMutation({
       pieces.push(text);
       chars += text.length;
       cursor = delta.end;
+      textBytes = delta.bytes ?? textBytes + utf8Bytes(text);
     }
     const folded = pieces.length;
     const message = () =>
@@ -67,14 +86,22 @@ export const compactStream = internalMutation({
           q.eq("threadRef", stream.threadRef).eq("turnId", stream.turnId).eq("itemId", stream.itemId),
         )
         .unique();
-    // A finished command output whose size equals what codex reported is the
-    // message text already: its deltas are dropped without a second copy.
+    // A finished text whose size equals what codex reported is the message text already: its deltas are dropped
+    // without a second copy. A stream holding its message's text (lib/textInStream.ts) keeps it all in its base.
+    // The message's text is the streamed text while the stream ends where it did: the same size as
+    // reported (command output), or the same cursor as compared in full (agent message, plan).
+    const agrees =
+      stream.reportedBytes !== undefined
+        ? outputMark(stream, head.textBytes ?? textBytes) === undefined
+        : stream.messageCursor !== undefined && stream.messageCursor === head.nextCursor;
     let baseParts = stream.baseParts ?? 0;
-    let baseInMessage = stream.baseInMessage === true || (stream.state === "finished" && baseParts === 0 && stream.reportedBytes !== undefined && outputMark(stream) === undefined);
-    if (baseInMessage && outputMark(stream) !== undefined) {
+    let baseInMessage =
+      stream.baseInMessage === true ||
+      (stream.state === "finished" && baseParts === 0 && stream.holdsMessageText !== true && (stream.reportedBytes !== undefined || stream.messageCursor !== undefined) && agrees);
+    if (baseInMessage && !agrees) {
       // Late deltas made them differ: the base becomes a copy of its own, starting with the message text.
       const owner = await message();
-      const text = owner === null ? "" : owner.textParts === undefined ? (owner.text ?? "") : await readParts(ctx, owner._id, "text");
+      const text = owner === null ? "" : ((await messageText(ctx, owner)) ?? "");
       baseParts = await appendParts(ctx, stream._id, "base", 0, text);
       baseInMessage = false;
     }
@@ -82,10 +109,12 @@ export const compactStream = internalMutation({
     const more = folded < deltas.length || deltas.length === COMPACT_BATCH_DELTAS;
     const patch: Partial<Doc<"streams">> = {
       compactedCursor: cursor,
+      // Kept ≥ the compacted cursor: with every chunk folded, the stream's own fields say where it ends (lib/streamHead.ts).
+      nextCursor: Math.max(stream.nextCursor, cursor),
+      textBytes,
       baseLength: (stream.baseLength ?? 0) + chars,
       baseParts,
       baseInMessage: baseInMessage ? true : undefined,
-      deltaCount: Math.max(0, (stream.deltaCount ?? 0) - folded),
       compactScheduled: more,
       expireScheduled: stream.expireScheduled,
     };
@@ -94,8 +123,9 @@ export const compactStream = internalMutation({
     } else if (stream.state === "finished") {
       const owner = await message();
       if (owner) await foldMessageText(ctx, owner, FOLD_INLINE_MAX_DELTAS);
-      if (stream.kind === COMMAND_OUTPUT.kind) Object.assign(patch, await recheckOutput(ctx, { ...stream, ...patch }, owner));
-      if (stream.expireScheduled !== true && patch.durable !== true && stream.durable !== true) {
+      if (stream.kind === COMMAND_OUTPUT.kind) Object.assign(patch, await recheckOutput(ctx, { ...stream, ...patch }, owner, head.textBytes ?? textBytes));
+      const kept = patch.durable === true || stream.durable === true || stream.holdsMessageText === true;
+      if (stream.expireScheduled !== true && !kept) {
         const expireAt = (stream.finishedAt ?? Date.now()) + STREAM_RETENTION_MS;
         await ctx.scheduler.runAfter(Math.max(0, expireAt - Date.now()), internal.cleanup.expireStream, args);
         patch.expireScheduled = true;
@@ -119,8 +149,9 @@ export const expireStream = internalMutation({
   handler: async (ctx, args) => {
     const stream = await ctx.db.get("streams", args.streamId);
     if (stream === null) return null;
-    if (stream.state === "streaming" || stream.durable === true) {
-      // Streaming again, or kept for good (its text differs from the message's, see lib/commandOutput.ts).
+    if (stream.state === "streaming" || stream.durable === true || stream.holdsMessageText === true) {
+      // Streaming again, or kept for good (its text differs from the message's, see lib/commandOutput.ts,
+      // or is the message's one copy, see lib/textInStream.ts).
       await ctx.db.patch("streams", stream._id, { expireScheduled: false });
       return null;
     }

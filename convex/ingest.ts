@@ -4,7 +4,8 @@ import { codexError } from "../src/shared/errors.js";
 import { MAX_BATCH_BYTES, MAX_COALESCED_SEQS, MAX_EVENT_BYTES, MAX_EVENTS_PER_BATCH } from "../src/shared/limits.js";
 import { type CodexEvent, vCodexEvent, vIngestResult } from "../src/shared/validators.js";
 import { applyEvent } from "./lib/apply.js";
-import { touchSession } from "./lib/sessionWatch.js";
+import { ackedSeqOf, ackRow, writeAckedSeq } from "./lib/sessionAck.js";
+import { touchSessionIfDue } from "./lib/sessionWatch.js";
 import { ThreadWriter } from "./lib/writer.js";
 
 /**
@@ -60,7 +61,8 @@ function checkBatch(events: CodexEvent[]): void {
 /**
  * Applies a batch of a bridge session's events, exactly once each.
  *
- * Events are taken in seq order: a seq at or below the session's `ackedSeq` is
+ * Events are taken in seq order: a seq at or below the session's `ackedSeq`
+ * (kept in its `sessionAcks` row, lib/sessionAck.ts) is
  * a duplicate and skipped; the next seq is applied; a seq further ahead stops
  * the batch and the answer's `gap` says where to resend from. Either the whole
  * call commits or nothing does, so resending any batch is always safe.
@@ -90,7 +92,8 @@ export const ingestSafe = mutation({
     }
     const now = Date.now();
     const writer = new ThreadWriter(ctx, session, now);
-    let ackedSeq = session.ackedSeq;
+    const ack = await ackRow(ctx, session);
+    let ackedSeq = ackedSeqOf(session, ack);
     let applied = 0;
     let duplicates = 0;
     let gap: { expectedSeq: number; receivedSeq: number } | null = null;
@@ -110,7 +113,8 @@ export const ingestSafe = mutation({
       applied += 1;
     }
     await writer.flush();
-    await touchSession(ctx, session, now, { ackedSeq, loggedEvents: writer.sessionLoggedEvents });
+    await writeAckedSeq(ctx, session, ack, ackedSeq);
+    await touchSessionIfDue(ctx, session, now, writer.sessionLoggedEvents);
     return { ackedSeq, applied, duplicates, gap };
   },
 });

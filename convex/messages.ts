@@ -10,6 +10,7 @@ import { type MessageDoc, type StreamsResult, vMessagesPage, vMessageText, vStre
 import { pageInPrefix } from "./lib/pagination.js";
 import { readParts } from "./lib/parts.js";
 import { answerDeltas, liveStreams } from "./lib/streams.js";
+import { messageText } from "./lib/textInStream.js";
 import { ownedThread } from "./threads.js";
 
 /** The whole streamed output of a command message (its commandOutput stream), or undefined when too many deltas are not compacted yet. */
@@ -36,10 +37,11 @@ async function streamedOutputOf(ctx: QueryCtx, message: Doc<"messages">): Promis
   return pieces.join("");
 }
 
-/** A message document as queries return it (without the thread reference). */
+/** A message document as queries return it (without the thread reference nor where its text is kept). */
 function toMessageDoc(doc: Doc<"messages">): MessageDoc {
-  const { threadRef, ...message } = doc;
+  const { threadRef, textStream, ...message } = doc;
   void threadRef;
+  void textStream;
   return message;
 }
 
@@ -105,8 +107,10 @@ export const list = query({
 
 /**
  * The whole text and raw item of one message, joined from its parts when long
- * (a message's `textParts`/`itemParts` is set). A reasoning item's raw
- * content is included only when the host exposes raw reasoning.
+ * (a message's `textParts`/`itemParts` is set), or, for a long agent message
+ * or plan whose text equalled what streamed (`textParts: 0`), from its
+ * stream, where that text is kept once (lib/textInStream.ts). A reasoning
+ * item's raw content is included only when the host exposes raw reasoning.
  *
  * @param userId - Owner, as the host app derived it from auth.
  * @param threadId - The Codex thread id.
@@ -148,7 +152,7 @@ export const getText = query({
             )
             .unique();
     if (!message) return null;
-    const text = message.textParts === undefined ? message.text : await readParts(ctx, message._id, "text");
+    const text = await messageText(ctx, message);
     let item = message.itemParts === undefined ? message.item : await readParts(ctx, message._id, "item");
     // A command's output (a long agent message or plan text) is stored once, as the text: put it back into the raw item.
     if (message.itemOmitsText === true) item = JSON.stringify({ ...(JSON.parse(item) as object), [ITEM_TEXT_FIELD[message.kind] ?? "aggregatedOutput"]: text ?? null });

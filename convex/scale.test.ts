@@ -41,6 +41,8 @@ async function measure(count: number): Promise<{ ingest: Used; page: Used; delta
     await ctx.db.patch("threads", threadRef, { nextItemOrder: count });
     // Ingest restamps a turn's lastEventAt only when older than LAST_EVENT_STAMP_MAX_MS: make both sizes restamp it, whatever the setup took.
     for (const turn of await ctx.db.query("turns").take(10)) await ctx.db.patch("turns", turn._id, { lastEventAt: 0 });
+    // Likewise a session's lastSeenAt (restamped only when older than LAST_SEEN_STAMP_MAX_MS).
+    for (const session of await ctx.db.query("sessions").take(10)) await ctx.db.patch("sessions", session._id, { lastSeenAt: 0 });
   });
   const alice = t.withIdentity(ALICE);
   const events = toEvents(

@@ -15,14 +15,19 @@ import {
 } from "../src/shared/validators.js";
 
 export default defineSchema({
-  // Written by sessions.ensureSession, ingest.ingestSafe (ackedSeq, lastSeenAt)
-  // and the session watchdog (stale); read by ingest to deduplicate and order
-  // events, and by sessions.list.
+  // Written by sessions.ensureSession, ingest.ingestSafe (lastSeenAt, at most
+  // once per LAST_SEEN_STAMP_MAX_MS; loggedEvents) and the session watchdog
+  // (stale); read by ingest to find the session, and by sessions.list.
   sessions: defineTable({
     sessionId: v.string(),
     userId: v.string(),
-    /** Highest seq applied, contiguous from 1; 0 before the first event. */
+    /**
+     * Highest seq applied when the session was created (0). Since then the
+     * session's `sessionAcks` row holds it: see lib/sessionAck.ts.
+     */
     ackedSeq: v.number(),
+    /** The session's acknowledgement row (highest seq applied); absent for sessions created before it. */
+    ackRef: v.optional(v.id("sessionAcks")),
     codexVersion: v.optional(v.string()),
     hostname: v.optional(v.string()),
     /** Milliseconds since the Unix epoch. */
@@ -39,6 +44,15 @@ export default defineSchema({
   })
     .index("by_userId_sessionId", ["userId", "sessionId"])
     .index("by_userId_lastSeenAt", ["userId", "lastSeenAt"]),
+
+  // One per session (its `ackRef`): the highest seq applied, contiguous from 1.
+  // Kept apart from the session so the one write every ingest batch makes to
+  // deduplicate and order events is 81 bytes, not the whole session document.
+  // Written by sessions.ensureSession (created) and ingest.ingestSafe; read by
+  // ingest, sessions.ensureSession and sessions.list (lib/sessionAck.ts).
+  sessionAcks: defineTable({
+    ackedSeq: v.number(),
+  }),
 
   // Written by ingest (thread notifications and the first event naming a
   // thread); read by every query to check ownership. Keyed by (userId,
@@ -74,15 +88,27 @@ export default defineSchema({
   // item notifications and the first delta of an item, by turn ends
   // (unfinished items) and by compaction (their folded text); read by
   // messages.list and messages.getText.
-  messages: defineTable({ ...vMessage.fields, threadRef: v.id("threads") })
+  messages: defineTable({
+    ...vMessage.fields,
+    threadRef: v.id("threads"),
+    /**
+     * The whole text is kept once, as this stream's text (its base parts, then
+     * its chunks), not in the message's own parts: the first `textLength`
+     * code units of it. Set by item/completed when the streamed text equals
+     * the item's (compared in full, lib/textInStream.ts); `textParts` is then 0.
+     */
+    textStream: v.optional(v.id("streams")),
+  })
     .index("by_threadRef_turnId_itemId", ["threadRef", "turnId", "itemId"])
     .index("by_threadRef_itemId", ["threadRef", "itemId"])
     .index("by_threadRef_order", ["threadRef", "order"])
     .index("by_threadRef_turnId_status", ["threadRef", "turnId", "status"]),
 
   // One per streaming text of an item of a turn, keyed by (thread, turn, item,
-  // kind, part); never reopened once finished. Written by ingest once per batch with deltas and on
-  // item/turn ends, by compaction and expiry; read by messages.list streamArgs.
+  // kind, part); never reopened once finished. Written by ingest when it is
+  // created, finishes or needs compaction (NOT per batch: where it ends is
+  // derived from its newest chunk, lib/streamHead.ts), by compaction and
+  // expiry; read by messages.list streamArgs.
   streams: defineTable({
     threadId: v.string(),
     threadRef: v.id("threads"),
@@ -91,27 +117,42 @@ export default defineSchema({
     kind: vStreamKind,
     part: v.number(),
     state: vStreamState,
+    /** Cursor after the last delta as of this document's last write; the live one is derived (lib/streamHead.ts). */
     nextCursor: v.number(),
+    /** Last change of this document (ms since the epoch); the live one is derived (lib/streamHead.ts). */
     updatedAt: v.number(),
     finishedAt: v.optional(v.number()),
     /** Deltas before this cursor were folded into the stream's base text (parts, field "base"). */
     compactedCursor: v.optional(v.number()),
     baseLength: v.optional(v.number()),
     baseParts: v.optional(v.number()),
-    /** Deltas currently stored. */
+    /** No longer written (stored chunks are bounded by cursor arithmetic, lib/streamWriter.ts); kept so streams stored before stay valid. */
     deltaCount: v.optional(v.number()),
-    /** UTF-8 bytes of every delta received (the whole streamed text). */
+    /** UTF-8 bytes of the text folded into the base (before `compactedCursor`); the whole size is derived (lib/streamHead.ts). */
     textBytes: v.optional(v.number()),
     /** commandOutput: UTF-8 bytes of the item's `aggregatedOutput`, set on item/completed. */
     reportedBytes: v.optional(v.number()),
     /**
-     * The streamed text equals the message text (same size as reported), so
+     * agentMessage, plan: the message's (short, inline) text equals this
+     * stream's text up to this cursor, compared in full on item/completed.
+     * While the stream still ends there, compaction keeps no base of its own.
+     */
+    messageCursor: v.optional(v.number()),
+    /**
+     * The streamed text equals the message text (a command output of the size
+     * reported, or an agent message or plan up to `messageCursor`), so
      * compaction stored no base of its own: rebased readers read the message
      * text (one copy of a big output, not two).
      */
     baseInMessage: v.optional(v.boolean()),
     /** Kept for good: its text differs from what codex reported (`outputIncomplete`); never expired. */
     durable: v.optional(v.boolean()),
+    /**
+     * Its text is its message's durable text (the message's `textStream`):
+     * compaction folds every chunk into the base (the one copy), and expiry
+     * keeps the stream and its base for good.
+     */
+    holdsMessageText: v.optional(v.boolean()),
     compactScheduled: v.optional(v.boolean()),
     expireScheduled: v.optional(v.boolean()),
   })
@@ -121,12 +162,15 @@ export default defineSchema({
   // Written by ingest, one CHUNK per stream per ingest batch: the text of the
   // batch's delta events of that stream, concatenated, covering the cursor
   // range [start, end) in Codex delta events (lib/streamWriter.ts); read by
-  // messages.list streamArgs "deltas" from a cursor on; deleted by compaction.
+  // messages.list streamArgs "deltas" from a cursor on, and (the newest) for
+  // where its stream ends (lib/streamHead.ts); deleted by compaction.
   deltas: defineTable({
     streamId: v.id("streams"),
     start: v.number(),
     end: v.number(),
-    /** The text, or "" when long and kept in `parts` (field "text"). */
+    /** commandOutput: UTF-8 bytes of the stream's text through the end of this chunk (cumulative, compared with the size codex reports). */
+    bytes: v.optional(v.number()),
+    /** The text, or "" when longer than `MAX_CHUNK_INLINE_CHARS` and kept in `parts` (field "text"). */
     text: v.string(),
     textParts: v.optional(v.number()),
     /** UTF-16 code units of the text when it is kept in parts (the deltas query budgets before reading them). */

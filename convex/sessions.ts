@@ -3,6 +3,7 @@ import { mutation, query } from "./_generated/server.js";
 import { codexError } from "../src/shared/errors.js";
 import { MAX_PAGE_SIZE, MIN_IDLE_TIMEOUT_MS } from "../src/shared/limits.js";
 import { type Timeouts, vSession, vSessionState, vTimeouts } from "../src/shared/validators.js";
+import { createAck, readAckedSeq } from "./lib/sessionAck.js";
 import { touchSession } from "./lib/sessionWatch.js";
 
 /** Longest accepted bridge session id, in characters. */
@@ -62,12 +63,13 @@ export const ensureSession = mutation({
         hostname: args.hostname ?? existing.hostname,
         timeouts: args.timeouts ?? existing.timeouts,
       });
-      return { sessionId: args.sessionId, ackedSeq: existing.ackedSeq, created: false };
+      return { sessionId: args.sessionId, ackedSeq: await readAckedSeq(ctx, existing), created: false };
     }
     const id = await ctx.db.insert("sessions", {
       sessionId: args.sessionId,
       userId: args.userId,
       ackedSeq: 0,
+      ackRef: await createAck(ctx, 0),
       codexVersion: args.codexVersion,
       hostname: args.hostname,
       timeouts: args.timeouts,
@@ -100,13 +102,17 @@ export const list = query({
       .withIndex("by_userId_lastSeenAt", (q) => q.eq("userId", args.userId))
       .order("desc")
       .take(limit);
-    return sessions.map((s) => ({
-      sessionId: s.sessionId,
-      ackedSeq: s.ackedSeq,
-      codexVersion: s.codexVersion,
-      hostname: s.hostname,
-      lastSeenAt: s.lastSeenAt,
-      stale: s.stale === true,
-    }));
+    const result = [];
+    for (const s of sessions) {
+      result.push({
+        sessionId: s.sessionId,
+        ackedSeq: await readAckedSeq(ctx, s),
+        codexVersion: s.codexVersion,
+        hostname: s.hostname,
+        lastSeenAt: s.lastSeenAt,
+        stale: s.stale === true,
+      });
+    }
+    return result;
   },
 });

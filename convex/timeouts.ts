@@ -11,6 +11,7 @@ import { internal } from "./_generated/api.js";
 import { internalMutation } from "./_generated/server.js";
 import { MAX_LIVE_STREAMS_LISTED } from "../src/shared/limits.js";
 import { sessionStaleMs } from "./lib/sessionWatch.js";
+import { streamHead } from "./lib/streamHead.js";
 import { finishStream } from "./lib/streamWriter.js";
 import { closeTurn } from "./lib/turnEnd.js";
 
@@ -41,8 +42,9 @@ export const checkTurn = internalMutation({
       .take(MAX_LIVE_STREAMS_LISTED);
     for (const stream of streams) {
       if (stream.turnId !== turn.turnId) continue;
-      if (now - stream.updatedAt >= args.streamIdleMs) await finishStream(ctx, stream, now);
-      else next = Math.min(next, stream.updatedAt + args.streamIdleMs);
+      const { updatedAt } = await streamHead(ctx, stream); // its newest chunk's time (ingest does not stamp the stream)
+      if (now - updatedAt >= args.streamIdleMs) await finishStream(ctx, stream, now);
+      else next = Math.min(next, updatedAt + args.streamIdleMs);
     }
     await ctx.scheduler.runAfter(Math.max(0, next - now), internal.timeouts.checkTurn, args);
     return null;

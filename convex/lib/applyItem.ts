@@ -3,6 +3,8 @@
  * item/completed (one message per item), text deltas (streams), and the
  * notifications that update an item in flight.
  */
+import type { Id } from "../_generated/dataModel.js";
+import { MAX_MESSAGE_INLINE_CHARS } from "../../src/shared/limits.js";
 import { TEXT_STREAM_KIND } from "../../src/shared/streamKinds.js";
 import type { CodexEvent, StreamKind } from "../../src/shared/validators.js";
 import type { Handler } from "./applyThread.js";
@@ -10,7 +12,8 @@ import { type JsonObject, numberField, objectField, stringField } from "./decode
 import { COMMAND_OUTPUT, reportOutput } from "./commandOutput.js";
 import { deltaTarget } from "./deltaTarget.js";
 import { head, itemFields, summarizeItem } from "./items.js";
-import { utf8Bytes } from "./utf8.js";
+import { streamHead } from "./streamHead.js";
+import { streamTextEquals } from "./textInStream.js";
 import type { ThreadWriter } from "./writer.js";
 
 /** An item handler also sees the event (for times and coalesced seq runs). */
@@ -32,6 +35,10 @@ const itemLifecycle =
     const item = objectField(params, "item");
     const summary = item && summarizeItem(item, completed);
     if (threadId === undefined || turnId === undefined || !item || !summary) return false;
+    const textStream =
+      completed && (summary.kind === "agentMessage" || summary.kind === "plan") && summary.text !== undefined
+        ? await sameTextStream(writer, threadId, turnId, summary.itemId, TEXT_STREAM_KIND[summary.kind]!, summary.text)
+        : undefined;
     await writer.upsertMessage(threadId, turnId, summary.itemId, {
       kind: summary.kind,
       status: summary.status,
@@ -40,6 +47,7 @@ const itemLifecycle =
       itemWithoutText: summary.rawWithoutText,
       fields: summary.fields,
       reasoningContent: summary.reasoningContent,
+      ...(textStream ? { textStream } : {}),
       ...(completed
         ? { completedAt: numberField(params, "completedAtMs") ?? event.receivedAt }
         : { startedAt: numberField(params, "startedAtMs") ?? event.receivedAt }),
@@ -47,7 +55,7 @@ const itemLifecycle =
     if (completed && summary.kind === "commandExecution" && summary.text !== undefined) {
       await compareOutput(writer, threadId, turnId, summary.itemId, summary.text);
     }
-    if (completed && (summary.kind === "agentMessage" || summary.kind === "plan") && summary.text !== undefined) {
+    if (completed && textStream === undefined && (summary.kind === "agentMessage" || summary.kind === "plan") && summary.text !== undefined) {
       await markTextInMessage(writer, threadId, turnId, summary.itemId, TEXT_STREAM_KIND[summary.kind]!, summary.text);
     }
     if (completed) await writer.streams.finishItem(await writer.thread(threadId), turnId, summary.itemId);
@@ -64,23 +72,42 @@ async function compareOutput(writer: ThreadWriter, threadId: string, turnId: str
   const thread = await writer.thread(threadId);
   const stream = await writer.streams.find(thread, turnId, itemId, COMMAND_OUTPUT.kind, COMMAND_OUTPUT.part);
   if (stream === null) return; // nothing streamed: the reported output is all there is
-  const fields = reportOutput(stream, reported);
+  const fields = reportOutput(stream, reported, (await streamHead(writer.ctx, stream)).textBytes ?? 0);
   await writer.streams.patch(stream, fields.stream);
   const message = await writer.message(threadId, turnId, itemId);
   if (message) await writer.ctx.db.patch("messages", message._id, fields.message);
 }
 
 /**
- * An agent message's (plan's) streamed text is the text its item/completed
- * reports: when their sizes agree, the stream records `reportedBytes`, so
- * compaction keeps no copy of its own and rebased readers read the message
- * text (`baseInMessage`, as for command output). Sizes that differ record
- * nothing: compaction then keeps the streamed text as the stream's base.
+ * A long agent message's (plan's) text that equals its stream's whole text
+ * (compared in full, lib/textInStream.ts) is kept once, in the stream: marks
+ * the stream `holdsMessageText` and returns its id for the message's
+ * `textStream`. Returns undefined for a short text (at most
+ * `MAX_MESSAGE_INLINE_CHARS`: whole inline, see {@link markTextInMessage}),
+ * no stream, or a text that differs (both are then kept).
+ */
+async function sameTextStream(writer: ThreadWriter, threadId: string, turnId: string, itemId: string, kind: StreamKind, text: string): Promise<Id<"streams"> | undefined> {
+  if (text.length <= MAX_MESSAGE_INLINE_CHARS) return undefined;
+  const stream = await writer.streams.find(await writer.thread(threadId), turnId, itemId, kind, 0);
+  if (stream === null || !(await streamTextEquals(writer.ctx, stream, text))) return undefined;
+  if (stream.holdsMessageText !== true) await writer.streams.patch(stream, { holdsMessageText: true });
+  return stream._id;
+}
+
+/**
+ * A short agent message's (plan's) text, whole inline in its message, that
+ * equals its streamed text (compared in full): the stream records
+ * `messageCursor`, where that text ends, so compaction keeps no copy of its
+ * own while the stream still ends there and rebased readers read the message
+ * text (`baseInMessage`, as for command output). A text that differs, or a
+ * stream already compacted while live, records nothing: compaction then keeps
+ * the streamed text as the stream's base.
  */
 async function markTextInMessage(writer: ThreadWriter, threadId: string, turnId: string, itemId: string, kind: StreamKind, text: string): Promise<void> {
   const stream = await writer.streams.find(await writer.thread(threadId), turnId, itemId, kind, 0);
-  if (stream === null || stream.compactedCursor !== undefined || stream.textBytes !== utf8Bytes(text)) return;
-  await writer.streams.patch(stream, { reportedBytes: stream.textBytes });
+  if (stream === null || stream.compactedCursor !== undefined || text.length > MAX_MESSAGE_INLINE_CHARS) return;
+  if (!(await streamTextEquals(writer.ctx, stream, text))) return;
+  await writer.streams.patch(stream, { messageCursor: (await streamHead(writer.ctx, stream)).nextCursor });
 }
 
 /** A text delta: appended to its stream as a delta covering the seqs of the event. */

@@ -16,10 +16,13 @@ import { utf8Bytes } from "./utf8.js";
 /** The stream kind and part command output streams in. */
 export const COMMAND_OUTPUT = { kind: "commandOutput", part: 0 } as const;
 
-/** The `outputIncomplete` mark a message gets for this stream, or undefined when the sizes agree or nothing was reported. */
-export function outputMark(stream: Doc<"streams">): { streamedBytes: number; reportedBytes: number } | undefined {
+/**
+ * The `outputIncomplete` mark a message gets for this stream, or undefined
+ * when the sizes agree or nothing was reported.
+ * @param streamedBytes - UTF-8 bytes of the whole streamed text (lib/streamHead.ts `textBytes`).
+ */
+export function outputMark(stream: Doc<"streams">, streamedBytes: number): { streamedBytes: number; reportedBytes: number } | undefined {
   if (stream.reportedBytes === undefined) return undefined;
-  const streamedBytes = stream.textBytes ?? 0;
   return streamedBytes === stream.reportedBytes ? undefined : { streamedBytes, reportedBytes: stream.reportedBytes };
 }
 
@@ -30,9 +33,10 @@ export function outputMark(stream: Doc<"streams">): { streamedBytes: number; rep
 export function reportOutput(
   stream: Doc<"streams">,
   reported: string,
+  streamedBytes: number,
 ): { stream: Partial<Doc<"streams">>; message: Partial<Doc<"messages">> } {
   const withReport = { ...stream, reportedBytes: utf8Bytes(reported) };
-  const mark = outputMark(withReport);
+  const mark = outputMark(withReport, streamedBytes);
   return {
     stream: { reportedBytes: withReport.reportedBytes, ...(mark ? { durable: true } : {}) },
     message: { outputIncomplete: mark },
@@ -40,8 +44,13 @@ export function reportOutput(
 }
 
 /** Re-checks a finished output stream (late deltas may have arrived) and updates the mark and durability. */
-export async function recheckOutput(ctx: MutationCtx, stream: Doc<"streams">, message: Doc<"messages"> | null): Promise<Partial<Doc<"streams">>> {
-  const mark = outputMark(stream);
+export async function recheckOutput(
+  ctx: MutationCtx,
+  stream: Doc<"streams">,
+  message: Doc<"messages"> | null,
+  streamedBytes: number,
+): Promise<Partial<Doc<"streams">>> {
+  const mark = outputMark(stream, streamedBytes);
   if (message && JSON.stringify(message.outputIncomplete) !== JSON.stringify(mark)) {
     await ctx.db.patch("messages", message._id, { outputIncomplete: mark });
   }

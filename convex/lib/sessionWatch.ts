@@ -2,12 +2,15 @@
  * Keeps a bridge session's liveness: each call stamps `lastSeenAt` and clears
  * `stale`; a watchdog (timeouts.checkSession) marks the session stale once it
  * went `sessionStaleMs` without a call. At most one watchdog is pending per
- * session (`watchdogAt`).
+ * session (`watchdogAt`). Ingest stamps through {@link touchSessionIfDue}: at
+ * most once per `LAST_SEEN_STAMP_MAX_MS` (a tenth of a short `sessionStaleMs`),
+ * so a stream of batches does not rewrite the session on every batch; the
+ * watchdog stays exact to that much.
  */
 import type { Doc } from "../_generated/dataModel.js";
 import type { MutationCtx } from "../_generated/server.js";
 import { internal } from "../_generated/api.js";
-import { DEFAULT_SESSION_STALE_MS } from "../../src/shared/limits.js";
+import { DEFAULT_SESSION_STALE_MS, LAST_SEEN_STAMP_MAX_MS } from "../../src/shared/limits.js";
 
 /** The session's stale timeout in milliseconds. */
 export function sessionStaleMs(session: Pick<Doc<"sessions">, "timeouts">): number {
@@ -32,4 +35,21 @@ export async function touchSession(
     patch.watchdogAt = now + staleMs;
   }
   await ctx.db.patch("sessions", session._id, patch);
+}
+
+/**
+ * Ingest's stamp: {@link touchSession} only when something changed that the
+ * session document holds (`loggedEvents`, `stale`, an unarmed watchdog) or its
+ * `lastSeenAt` is older than `LAST_SEEN_STAMP_MAX_MS` (a tenth of its
+ * `sessionStaleMs` when shorter).
+ * @param loggedEvents - The session's count of events without a thread after the batch.
+ */
+export async function touchSessionIfDue(ctx: MutationCtx, session: Doc<"sessions">, now: number, loggedEvents: number | undefined): Promise<void> {
+  const granularity = Math.min(LAST_SEEN_STAMP_MAX_MS, Math.floor(sessionStaleMs(session) / 10));
+  const due =
+    loggedEvents !== session.loggedEvents ||
+    session.stale === true ||
+    session.watchdogAt === undefined ||
+    now - session.lastSeenAt > granularity;
+  if (due) await touchSession(ctx, session, now, { loggedEvents });
 }

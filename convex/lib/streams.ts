@@ -17,9 +17,13 @@ import {
 import type { StreamAnswer, StreamCursor, StreamDelta, StreamInfo, StreamsResult } from "../../src/shared/validators.js";
 import { deltaText } from "./fold.js";
 import { readPartsTail } from "./parts.js";
+import { streamHead } from "./streamHead.js";
 
-/** A stream document as `StreamInfo` (ids as strings). */
-export function toStreamInfo(stream: Doc<"streams">): StreamInfo {
+/**
+ * A stream document as `StreamInfo` (ids as strings).
+ * @param nextCursor - Where it ends (lib/streamHead.ts: derived from its newest chunk).
+ */
+export function toStreamInfo(stream: Doc<"streams">, nextCursor: number): StreamInfo {
   return {
     streamId: stream._id,
     threadId: stream.threadId,
@@ -28,7 +32,7 @@ export function toStreamInfo(stream: Doc<"streams">): StreamInfo {
     kind: stream.kind,
     part: stream.part,
     state: stream.state,
-    nextCursor: stream.nextCursor,
+    nextCursor,
   };
 }
 
@@ -55,17 +59,23 @@ function visible(stream: Doc<"streams">, exposeRawReasoning: boolean): boolean {
   return exposeRawReasoning || stream.kind !== "reasoningText";
 }
 
-/** The thread's streams still streaming (at most `MAX_LIVE_STREAMS_LISTED`). */
+/** The thread's streams still streaming (at most `MAX_LIVE_STREAMS_LISTED`), each with where it ends (one index read each). */
 export async function liveStreams(ctx: QueryCtx, threadRef: Id<"threads">, exposeRawReasoning: boolean): Promise<StreamsResult> {
   const rows = await ctx.db
     .query("streams")
     .withIndex("by_threadRef_state", (q) => q.eq("threadRef", threadRef).eq("state", "streaming"))
     .take(MAX_LIVE_STREAMS_LISTED);
-  return { kind: "list", streams: rows.filter((s) => visible(s, exposeRawReasoning)).map(toStreamInfo) };
+  const streams: StreamInfo[] = [];
+  for (const stream of rows) {
+    if (visible(stream, exposeRawReasoning)) streams.push(toStreamInfo(stream, (await streamHead(ctx, stream)).nextCursor));
+  }
+  return { kind: "list", streams };
 }
 
 /**
  * Answers a deltas query for streams of the thread document `threadRef`.
+ * Each stream's end (`nextCursor`) is derived from its newest chunk
+ * (lib/streamHead.ts): one index read per cursor, before any text is read.
  *
  * Read budget: the answer carries at most `MAX_DELTAS_ANSWER_CHARS` of text
  * (rebased tails and delta chunks together) for ANY number of cursors and
@@ -101,11 +111,12 @@ export async function answerDeltas(
       answers.push(stale);
       continue;
     }
-    if (!Number.isInteger(cursor) || cursor < 0 || cursor > stream.nextCursor) {
+    const { nextCursor } = await streamHead(ctx, stream);
+    if (!Number.isInteger(cursor) || cursor < 0 || cursor > nextCursor) {
       answers.push(stale);
       continue;
     }
-    const where = { state: stream.state, nextCursor: stream.nextCursor };
+    const where = { state: stream.state, nextCursor };
     const compacted = stream.compactedCursor ?? 0;
     const later = () => {
       // Over the budget: nothing read; the reader asks again from the same cursor.
@@ -124,7 +135,7 @@ export async function answerDeltas(
       carried += 1;
       from = compacted;
     } else {
-      if (cursor < stream.nextCursor && budget <= 0 && carried > 0) {
+      if (cursor < nextCursor && budget <= 0 && carried > 0) {
         later();
         continue;
       }

@@ -4,7 +4,7 @@
  * touched, so a batch of deltas reads each of them once. Every read is an
  * index lookup.
  */
-import type { Doc } from "../_generated/dataModel.js";
+import type { Doc, Id } from "../_generated/dataModel.js";
 import type { MutationCtx } from "../_generated/server.js";
 import { internal } from "../_generated/api.js";
 import {
@@ -15,7 +15,7 @@ import {
 } from "../../src/shared/limits.js";
 import type { MessageStatus, TurnStatus } from "../../src/shared/validators.js";
 import type { ItemFields } from "./items.js";
-import { putText } from "./parts.js";
+import { deleteParts, putText, splitText } from "./parts.js";
 import { StreamWriter } from "./streamWriter.js";
 
 /** What ingest stores about an item (from item/started, item/completed or a delta). */
@@ -31,6 +31,11 @@ export type MessageFields = {
   reasoningContent?: string[] | undefined;
   startedAt?: number;
   completedAt?: number;
+  /**
+   * `text` equals this stream's whole text (lib/textInStream.ts): the message
+   * keeps only its head and refers to the stream, so the text is stored once.
+   */
+  textStream?: Id<"streams">;
 };
 
 export class ThreadWriter {
@@ -182,9 +187,18 @@ export class ThreadWriter {
     if (fields.completedAt !== undefined) patch.completedAt = fields.completedAt;
     const textStored = fields.text !== undefined && fields.text.length >= (message.textLength ?? 0);
     if (fields.text !== undefined && textStored) {
-      const stored = await putText(this.ctx, message._id, "text", fields.text, message.textParts, MAX_MESSAGE_INLINE_CHARS);
-      patch.text = stored.inline;
-      patch.textParts = stored.parts;
+      if (fields.textStream !== undefined) {
+        // Kept once, in the stream (lib/textInStream.ts): the message keeps its head.
+        if ((message.textParts ?? 0) > 0) await deleteParts(this.ctx, message._id, "text");
+        patch.text = splitText(fields.text, MAX_MESSAGE_INLINE_CHARS)[0] ?? "";
+        patch.textParts = 0;
+        patch.textStream = fields.textStream;
+      } else {
+        const stored = await putText(this.ctx, message._id, "text", fields.text, message.textParts, MAX_MESSAGE_INLINE_CHARS);
+        patch.text = stored.inline;
+        patch.textParts = stored.parts;
+        patch.textStream = undefined;
+      }
       patch.textLength = fields.text.length;
     }
     if (fields.item !== undefined) {

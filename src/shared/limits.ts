@@ -55,6 +55,15 @@ export const MAX_EVENT_BYTES = 6 * 1024 * 1024;
 export const MAX_INLINE_CHARS = 128 * 1024;
 
 /**
+ * Longest text (UTF-16 code units) a stream chunk (`deltas` row) keeps inline;
+ * a longer batch's text goes to `parts`. Readers learn where a stream ends by
+ * reading its newest chunk (convex/lib/streamHead.ts), so a chunk document
+ * stays small (≤ ~24 KB): 64 cursors then read at most ~1.5 MB for it, inside
+ * any query's read budget, however large the streams' batches.
+ */
+export const MAX_CHUNK_INLINE_CHARS = 8 * 1024;
+
+/**
  * Longest text (UTF-16 code units) a message, logged event or server request
  * keeps inline (`text`, `item`, `line`, `params`): a page of `MAX_PAGE_SIZE`
  * messages then reads at most a few MiB. Longer texts keep this much as a head
@@ -113,8 +122,21 @@ export const COMPACT_BATCH_DELTAS = 256;
 /** Most delta text (UTF-16 code units) one compaction run folds. */
 export const COMPACT_BATCH_CHARS = 1024 * 1024;
 
-/** Stored deltas past which a stream still streaming is compacted (so late readers are rebased, not replayed). */
-export const LIVE_COMPACT_THRESHOLD_DELTAS = 1024;
+/**
+ * Delta events not compacted yet past which a stream still streaming is
+ * compacted (so late readers are rebased, not replayed). Counted in cursor
+ * units (`nextCursor - compactedCursor`, no counter to keep): a stored chunk
+ * covers at least one event, so a live stream never holds more chunks than this.
+ */
+export const LIVE_COMPACT_THRESHOLD_DELTAS = 4096;
+
+/**
+ * Most a session's `lastSeenAt` may lag its last call (ms; less when its
+ * `sessionStaleMs` is short: a tenth of it): ingest restamps the session
+ * document only when its stamp is older, so a stream of batches writes only
+ * the session's small acknowledgement (`sessionAcks`) per batch.
+ */
+export const LAST_SEEN_STAMP_MAX_MS = 1000;
 
 /** Most deltas ingest folds inline into an unfinished item's text when its turn ends; longer streams are folded by compaction. */
 export const FOLD_INLINE_MAX_DELTAS = 256;

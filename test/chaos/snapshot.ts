@@ -6,6 +6,9 @@
  * kind/part and their whole text. Also checks each stream's deltas cover its
  * cursor range exactly once (no delta doubled or missing).
  */
+import { readAckedSeq } from "../../convex/lib/sessionAck.js";
+import { streamHead } from "../../convex/lib/streamHead.js";
+import { messageText } from "../../convex/lib/textInStream.js";
 import { runInCodex, type ConvexApp } from "../stand-ins/convexApp.js";
 
 /** One message (Codex item). `streams` maps `kind:part` to the stream's whole text. */
@@ -45,7 +48,8 @@ export async function readConvex(t: ConvexApp): Promise<ConvexSnap> {
         const turnId = String(turn.turnId);
         const items: MessageSnap[] = [];
         for (const message of messages.filter((m) => m.turnId === turnId)) {
-          const text = message.textParts ? await partsText(ctx, message._id, "text") : ((message.text as string | undefined) ?? null);
+          // Inline, in its own parts, or kept once as its stream's text (textStream): as messages.getText reads it.
+          const text = (await messageText(ctx as never, message as never)) ?? null;
           const own: Record<string, string> = {};
           for (const stream of streams.filter((s) => s.itemId === message.itemId)) {
             own[`${String(stream.kind)}:${String(stream.part)}`] = await streamText(ctx, db, stream, deltaProblems);
@@ -57,7 +61,7 @@ export async function readConvex(t: ConvexApp): Promise<ConvexSnap> {
       threads.push({ threadId, sessionId: String(thread.sessionId), turns: snaps });
     }
     const ackedSeq: Record<string, number> = {};
-    for (const session of (await db.query("sessions").collect()) as Doc[]) ackedSeq[String(session.sessionId)] = Number(session.ackedSeq);
+    for (const session of (await db.query("sessions").collect()) as Doc[]) ackedSeq[String(session.sessionId)] = await readAckedSeq(ctx as never, session as never);
     return { threads, ackedSeq, deltaProblems };
   });
 }
@@ -73,7 +77,9 @@ async function streamText(ctx: Ctx, db: LooseDb, stream: Doc, problems: string[]
     cursor = Number(delta.end);
     text += delta.textParts ? await partsText(ctx, delta._id, "text") : String(delta.text);
   }
-  if (cursor !== Number(stream.nextCursor)) problems.push(`stream ${stream._id}: deltas end at ${cursor}, nextCursor ${String(stream.nextCursor)}`);
+  // The stream's end as the component derives it (its newest chunk, else its own fields; convex/lib/streamHead.ts).
+  const { nextCursor } = await streamHead(ctx as never, stream as never);
+  if (cursor !== nextCursor) problems.push(`stream ${stream._id}: deltas end at ${cursor}, nextCursor ${nextCursor}`);
   return text;
 }
 

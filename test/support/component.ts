@@ -9,6 +9,9 @@ import { api } from "../../example/convex/_generated/api.js";
 import type { CodexEvent } from "../../src/shared/validators.js";
 import { runInCodex, type TestConvexApp } from "../convexTest.js";
 import { toEvents } from "./events.js";
+import type { Doc } from "../../convex/_generated/dataModel.js";
+import { readAckedSeq } from "../../convex/lib/sessionAck.js";
+import { streamHead } from "../../convex/lib/streamHead.js";
 
 /**
  * Timeout of a heavy convex-test test (megabytes of text, thousands of rows,
@@ -23,6 +26,7 @@ export const BOB = { subject: "bob", tokenIdentifier: "test|bob" };
 /** Every table of the component. */
 export const TABLES = [
   "sessions",
+  "sessionAcks",
   "threads",
   "turns",
   "messages",
@@ -78,11 +82,14 @@ export function transcriptEvents(jsonl: string): CodexEvent[] {
 
 /** Every document of the component's tables, without ids, creation times and fields that hold times of day. */
 export async function dumpTables(t: TestConvexApp): Promise<Record<TableName, Record<string, unknown>[]>> {
-  const VOLATILE = new Set(["_id", "_creationTime", "lastSeenAt", "updatedAt", "streamId", "watchdogAt", "lastEventAt", "finishedAt", "ownerId", "resolvedAt", "threadRef", "sessionRef"]);
+  const VOLATILE = new Set(["_id", "_creationTime", "lastSeenAt", "updatedAt", "streamId", "watchdogAt", "lastEventAt", "finishedAt", "ownerId", "resolvedAt", "threadRef", "sessionRef", "ackRef", "textStream"]);
   return runInCodex(t, async (ctx) => {
     const out = {} as Record<TableName, Record<string, unknown>[]>;
     for (const table of TABLES) {
-      const docs = (await ctx.db.query(table as never).collect()) as Record<string, unknown>[];
+      let docs = (await ctx.db.query(table as never).collect()) as Record<string, unknown>[];
+      // As the component's functions see them: a stream's end derived from its newest chunk, a session's ack from its row.
+      if (table === "streams") docs = await Promise.all(docs.map(async (d) => ({ ...d, nextCursor: (await streamHead(ctx, d as unknown as Doc<"streams">)).nextCursor })));
+      if (table === "sessions") docs = await Promise.all(docs.map(async (d) => ({ ...d, ackedSeq: await readAckedSeq(ctx, d as unknown as Doc<"sessions">) })));
       out[table] = docs.map((d) => Object.fromEntries(Object.entries(d).filter(([k]) => !VOLATILE.has(k))));
     }
     return out;

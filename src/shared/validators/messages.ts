@@ -57,7 +57,11 @@ export const vMessage = v.object({
    * `messages.getText` (the hooks' `useMessages({ fullText })` or `useMessageText`).
    */
   text: v.optional(v.string()),
-  /** Number of stored parts of a long text; absent when `text` is whole. */
+  /**
+   * Set when `text` is only the head of a long text: the number of the
+   * message's stored parts, or 0 when the whole text is kept once as its
+   * stream's text (it equalled what streamed). Absent when `text` is whole.
+   */
   textParts: v.optional(v.number()),
   /** Length of the whole text in UTF-16 code units. */
   textLength: v.optional(v.number()),
