@@ -122,6 +122,7 @@ export async function startServeMode(options: ServeModeOptions): Promise<(reason
     codexVersion: options.codexVersion,
     workspaces,
     maxThreads: options.maxThreads,
+    launch: options.bridge.codexLauncher,
     logDir: options.logDir,
     log: options.log,
     onFatal: options.onRefused,

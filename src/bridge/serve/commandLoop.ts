@@ -19,6 +19,7 @@ import path from "node:path";
 import { BridgeError, isBridgeError } from "../errors.js";
 import { rpcErrorDetails } from "../codex/rpc.js";
 import type { ServerRequestBroker } from "../codex/serverRequestBroker.js";
+import type { CodexLauncher } from "../codex/codexLease.js";
 import type { BackpressureOptions } from "../jobs/backpressure.js";
 import type { SessionHandle } from "../jobs/sessionHandle.js";
 import { readProgress } from "../jobs/progress.js";
@@ -72,6 +73,8 @@ export type CommandLoopOptions = {
   workspaces: WorkspaceDeclaration[];
   /** Most codex processes for browser threads at once; default 4. */
   maxThreads?: number;
+  /** Where threads get codex (`--codex-process`); default a process of their own. */
+  launch?: CodexLauncher;
   /** Directory of codex's rotated stderr logs; default: not kept. */
   logDir?: string;
   backpressure?: BackpressureOptions;
@@ -409,6 +412,7 @@ export class CommandLoop {
       codexEnv: this.options.codexEnv,
       codexArgs: this.options.codexArgs,
       broker: this.options.broker,
+      launch: this.options.launch,
       backpressure: this.options.backpressure,
       stderrLog: this.options.logDir ? new RotatingLog(path.join(this.options.logDir, `codex-${handle.sessionId}.log`)) : undefined,
       onNotification: (method, params) => {
