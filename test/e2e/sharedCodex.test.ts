@@ -7,7 +7,6 @@
  * its follow-up turn completes; every seq 1…last of every session is applied
  * by Convex exactly once.
  */
-import { readFileSync, readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startCli, waitForEvents, type CliProcess, type World } from "../chaos/harness.js";
 import { storedLines, type StoredLine } from "../chaos/outboxLines.js";
@@ -16,6 +15,7 @@ import { outboxSessions } from "../chaos/verify.js";
 import { startScriptedModel, type ScriptedModel, type ScriptedResponse } from "../stand-ins/model-server.js";
 import { appliedProblems, createRecordingWorld, type AppliedSeqs } from "../support/appliedSeqs.js";
 import { HEAVY_TEST_TIMEOUT_MS } from "../support/component.js";
+import { appServerChildren } from "../support/procChildren.js";
 
 /** Pause between the slow answers' SSE events, in ms: the kill lands mid-turn. */
 const SLOW_EVENT_DELAY_MS = 30;
@@ -49,23 +49,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await model?.close();
 });
-
-/** The native codex app-server processes whose parent is `pid`. */
-function codexChildren(pid: number): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
-      if (ppid === pid && cmdline.includes("app-server")) found.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
-}
 
 /** The thread ids a stored line names (params.threadId, params.thread.id, result.thread.id). */
 function threadIdsOf(line: string): string[] {
@@ -107,7 +90,7 @@ describe("--codex-process shared (real codex)", () => {
         let maxCodex = 0;
         const { summary } = await runShared(world, async (cli) => {
           await waitForEvents(world.outboxPath, KILL_AFTER_EVENTS, cli);
-          maxCodex = codexChildren(cli.pid).length;
+          maxCodex = appServerChildren(cli.pid).length;
         });
         expect(maxCodex).toBe(1);
         expect(summary.jobs.map((job) => [job.jobId, job.state, job.turns.map((turn) => turn.status)]).sort()).toEqual(
@@ -146,7 +129,7 @@ describe("--codex-process shared (real codex)", () => {
         let killed = 0;
         const { summary, stderr } = await runShared(world, async (cli) => {
           await waitForEvents(world.outboxPath, KILL_AFTER_EVENTS, cli);
-          const [pid] = codexChildren(cli.pid);
+          const [pid] = appServerChildren(cli.pid);
           expect(pid).toBeDefined();
           process.kill(pid as number, "SIGKILL");
           killed = pid as number;

@@ -4,12 +4,17 @@
  * file, a `Bridge` (keep-alive, no jobs) owning the sessions, the fake command
  * host, and the {@link CommandLoop} under test, pushing to an in-memory
  * transport that acknowledges everything and keeps every line.
+ *
+ * `TEST_CODEX_PROCESS=shared` runs every serve world on one shared codex
+ * (`--codex-process shared`) unless the test chooses a mode, so the serve
+ * suites can be run in both modes.
  */
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { ServerRequestBroker, type ServerRequestPolicy } from "../../src/bridge/codex/serverRequestBroker.js";
 import { Bridge, type BridgeSummary } from "../../src/bridge/jobs/bridge.js";
+import type { CodexProcessMode } from "../../src/bridge/codex/codexLease.js";
 import { Outbox } from "../../src/bridge/outbox/outbox.js";
 import type { EnsureSessionArgs, IngestArgs, IngestTransport } from "../../src/bridge/push/transport.js";
 import { CommandLog } from "../../src/bridge/serve/commandLog.js";
@@ -70,6 +75,8 @@ export type ServeWorldOptions = {
   model: Pick<ScriptedModelOptions, "script" | "respond" | "eventDelayMs">;
   policy?: ServerRequestPolicy;
   maxThreads?: number;
+  /** How the bridge runs codex; default per-job (or `TEST_CODEX_PROCESS`, see the module comment). */
+  codexProcess?: CodexProcessMode;
   loop?: Partial<CommandLoopOptions>;
 };
 
@@ -89,7 +96,7 @@ export async function createServeWorld(options: ServeWorldOptions): Promise<Serv
   const host = new FakeCommandHost();
   const broker = new ServerRequestBroker(options.policy ?? { waitMs: Infinity, unattended: "decline" });
   const codexEnv = { ...home.env, HOME: userHome };
-  const bridge = new Bridge({ outbox, transport, binaryPath: CODEX_BINARY_PATH, codexEnv, jobs: [], keepAlive: true, shutdownFlushTimeoutMs: 5_000 });
+  const bridge = new Bridge({ outbox, transport, binaryPath: CODEX_BINARY_PATH, codexEnv, jobs: [], keepAlive: true, shutdownFlushTimeoutMs: 5_000, codexProcess: options.codexProcess ?? (process.env.TEST_CODEX_PROCESS === "shared" ? "shared" : undefined), cwd: workspace });
   const running = bridge.run();
   const notifications: ServeWorld["notifications"] = [];
   const loop = new CommandLoop({
@@ -102,6 +109,7 @@ export async function createServeWorld(options: ServeWorldOptions): Promise<Serv
     codexEnv,
     workspaces: [{ path: workspace, label: "test" }],
     maxThreads: options.maxThreads,
+    launch: bridge.codexLauncher,
     onNotification: (threadId, method, params) => {
       notifications.push({ threadId, method, params, at: performance.now() });
       host.notify();
