@@ -14,6 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { ServerRequestBroker, type ServerRequestPolicy } from "../../src/bridge/codex/serverRequestBroker.js";
 import { Bridge, type BridgeSummary } from "../../src/bridge/jobs/bridge.js";
+import type { Job } from "../../src/bridge/jobs/jobs.js";
 import type { CodexProcessMode } from "../../src/bridge/codex/codexLease.js";
 import { Outbox } from "../../src/bridge/outbox/outbox.js";
 import type { EnsureSessionArgs, IngestArgs, IngestTransport } from "../../src/bridge/push/transport.js";
@@ -65,6 +66,8 @@ export type ServeWorld = {
   broker: ServerRequestBroker;
   /** Notifications of the browser threads' codex, in arrival order, with `performance.now()` times. */
   notifications: Array<{ threadId: string | null; method: string; params: unknown; at: number }>;
+  /** The bridge's run (its summary once stopped). */
+  running: Promise<BridgeSummary>;
   /** The workspace id the fake host gave the workspace. */
   workspaceId: string;
   close(): Promise<BridgeSummary>;
@@ -75,6 +78,8 @@ export type ServeWorldOptions = {
   model: Pick<ScriptedModelOptions, "script" | "respond" | "eventDelayMs">;
   policy?: ServerRequestPolicy;
   maxThreads?: number;
+  /** Jobs the bridge runs beside the browser threads (they share `maxThreads`); default none. */
+  jobs?: AsyncIterable<Job>;
   /** How the bridge runs codex; default per-job (or `TEST_CODEX_PROCESS`, see the module comment). */
   codexProcess?: CodexProcessMode;
   loop?: Partial<CommandLoopOptions>;
@@ -96,7 +101,7 @@ export async function createServeWorld(options: ServeWorldOptions): Promise<Serv
   const host = new FakeCommandHost();
   const broker = new ServerRequestBroker(options.policy ?? { waitMs: Infinity, unattended: "decline" });
   const codexEnv = { ...home.env, HOME: userHome };
-  const bridge = new Bridge({ outbox, transport, binaryPath: CODEX_BINARY_PATH, codexEnv, jobs: [], keepAlive: true, shutdownFlushTimeoutMs: 5_000, codexProcess: options.codexProcess ?? (process.env.TEST_CODEX_PROCESS === "shared" ? "shared" : undefined), cwd: workspace });
+  const bridge = new Bridge({ outbox, transport, binaryPath: CODEX_BINARY_PATH, codexEnv, jobs: options.jobs ?? [], maxConcurrentJobs: options.maxThreads, keepAlive: true, shutdownFlushTimeoutMs: 5_000, codexProcess: options.codexProcess ?? (process.env.TEST_CODEX_PROCESS === "shared" ? "shared" : undefined), cwd: workspace });
   const running = bridge.run();
   const notifications: ServeWorld["notifications"] = [];
   const loop = new CommandLoop({
@@ -110,6 +115,7 @@ export async function createServeWorld(options: ServeWorldOptions): Promise<Serv
     workspaces: [{ path: workspace, label: "test" }],
     maxThreads: options.maxThreads,
     launch: bridge.codexLauncher,
+    slots: bridge.threadSlots,
     onNotification: (threadId, method, params) => {
       notifications.push({ threadId, method, params, at: performance.now() });
       host.notify();
@@ -129,6 +135,7 @@ export async function createServeWorld(options: ServeWorldOptions): Promise<Serv
     loop,
     broker,
     notifications,
+    running,
     workspaceId: "ws_0",
     close: async () => {
       await loop.stop("test over");

@@ -123,6 +123,7 @@ export async function startServeMode(options: ServeModeOptions): Promise<(reason
     workspaces,
     maxThreads: options.maxThreads,
     launch: options.bridge.codexLauncher,
+    slots: options.bridge.threadSlots,
     logDir: options.logDir,
     log: options.log,
     onFatal: options.onRefused,

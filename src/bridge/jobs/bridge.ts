@@ -30,6 +30,7 @@ import type { Outbox } from "../outbox/outbox.js";
 import { readProgress } from "./progress.js";
 import type { BackpressureOptions } from "./backpressure.js";
 import { SessionHandle, type PusherTuning } from "./sessionHandle.js";
+import { ThreadSlots } from "./threadSlots.js";
 import type { IngestTransport } from "../push/transport.js";
 import { sessionsLeftBehind, type BridgeSnapshot, type BridgeSummary, type SessionSummary } from "./bridgeSummary.js";
 
@@ -75,7 +76,11 @@ export type BridgeOptions = {
   logDir?: string;
   /** The work; an async iterable (stdin) is read as it arrives. */
   jobs: Iterable<Job> | AsyncIterable<Job>;
-  /** Default {@link DEFAULT_MAX_CONCURRENT_JOBS}. */
+  /**
+   * Most threads at once, jobs and serve mode's browser threads together
+   * (`--max-threads`; serve mode takes its slots from {@link Bridge.threadSlots}).
+   * Default {@link DEFAULT_MAX_CONCURRENT_JOBS}.
+   */
   maxConcurrentJobs?: number;
   /** Adopt sessions an earlier bridge left behind; default true. */
   resumeLeftovers?: boolean;
@@ -101,8 +106,8 @@ export class Bridge {
   private readonly runners = new Map<string, { runner: JobRunner; job: Job }>();
   private readonly results: JobResult[] = [];
   private readonly jobRuns = new Set<Promise<void>>();
-  private readonly waiting: Array<() => void> = [];
-  private active = 0;
+  /** The `--max-threads` slots, shared with serve mode's browser threads. */
+  readonly threadSlots: ThreadSlots;
   private stopReason: string | null = null;
   private resolveStop!: () => void;
   private readonly stopped = new Promise<void>((resolve) => (this.resolveStop = resolve));
@@ -113,6 +118,7 @@ export class Bridge {
 
   constructor(private readonly options: BridgeOptions) {
     this.log = options.log ?? SILENT_LOG;
+    this.threadSlots = new ThreadSlots(options.maxConcurrentJobs ?? DEFAULT_MAX_CONCURRENT_JOBS);
     this.shared = options.codexProcess === "shared" ? this.sharedCodex() : null;
   }
 
@@ -177,7 +183,7 @@ export class Bridge {
     if (this.stopReason !== null) return;
     this.stopReason = reason;
     this.log.info(`stopping (${reason}): no new turns; flushing the outbox`);
-    for (const wake of this.waiting.splice(0)) wake();
+    this.threadSlots.changed();
     this.resolveStop();
     for (const { runner } of this.runners.values()) void runner.stop(`the bridge was stopped (${reason})`);
   }
@@ -254,10 +260,13 @@ export class Bridge {
   private async consumeJobs(): Promise<void> {
     for await (const job of this.options.jobs) {
       if (this.stopReason !== null) break;
-      await this.slot();
-      if (this.stopReason !== null) break;
+      await this.threadSlots.takeForJob(() => this.stopReason !== null);
+      if (this.stopReason !== null) {
+        this.threadSlots.releaseJob();
+        break;
+      }
       const run = this.runJob(job).finally(() => {
-        this.release();
+        this.threadSlots.releaseJob();
         this.jobRuns.delete(run);
       });
       this.jobRuns.add(run);
@@ -376,15 +385,4 @@ export class Bridge {
     };
   }
 
-  /** Waits for a free job slot (or stop). */
-  private async slot(): Promise<void> {
-    const max = Math.max(1, this.options.maxConcurrentJobs ?? DEFAULT_MAX_CONCURRENT_JOBS);
-    while (this.active >= max && this.stopReason === null) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active += 1;
-  }
-
-  private release(): void {
-    this.active -= 1;
-    this.waiting.shift()?.();
-  }
 }

@@ -8,9 +8,10 @@
  *   run, and its outcome recorded twice: `completeCommand` for the command row
  *   and a `bridge/command` line in the thread's outbox session.
  * - Commands of one thread run one after another, in queue order; threads run
- *   side by side, each in its own codex, at most `maxThreads` codex at once
- *   (an idle one is stopped to make room; a command that finds no room stays
- *   queued until a slot frees).
+ *   side by side, each in its own codex (or lease of the shared codex), at
+ *   most `--max-threads` at once together with the bridge's jobs (an idle
+ *   thread is stopped to make room; a command that finds no room stays queued
+ *   until a slot frees).
  * - On start, commands a dead bridge left claimed are finished as the
  *   `CommandLog` says: never sent twice.
  */
@@ -22,6 +23,7 @@ import type { ServerRequestBroker } from "../codex/serverRequestBroker.js";
 import type { CodexLauncher } from "../codex/codexLease.js";
 import type { BackpressureOptions } from "../jobs/backpressure.js";
 import type { SessionHandle } from "../jobs/sessionHandle.js";
+import { ThreadSlots } from "../jobs/threadSlots.js";
 import { readProgress } from "../jobs/progress.js";
 import { SILENT_LOG, type BridgeLog } from "../log.js";
 import type { Outbox } from "../outbox/outbox.js";
@@ -71,8 +73,13 @@ export type CommandLoopOptions = {
   codexArgs?: string[];
   /** Working directories browsers may start threads in (absolute). */
   workspaces: WorkspaceDeclaration[];
-  /** Most codex processes for browser threads at once; default 4. */
+  /** Most threads at once when no `slots` are given; default 4. */
   maxThreads?: number;
+  /**
+   * The bridge's `--max-threads` slots (`Bridge.threadSlots`), so browser
+   * threads and jobs count together; default: slots of this loop's own, `maxThreads` of them.
+   */
+  slots?: ThreadSlots;
   /** Where threads get codex (`--codex-process`); default a process of their own. */
   launch?: CodexLauncher;
   /** Directory of codex's rotated stderr logs; default: not kept. */
@@ -112,11 +119,12 @@ export class CommandLoop {
   private timers: Array<ReturnType<typeof setInterval>> = [];
   private stopped = false;
   private readonly log: BridgeLog;
-  private readonly maxThreads: number;
+  private readonly slots: ThreadSlots;
 
   constructor(private readonly options: CommandLoopOptions) {
     this.log = options.log ?? SILENT_LOG;
-    this.maxThreads = Math.max(1, options.maxThreads ?? 4);
+    this.slots = options.slots ?? new ThreadSlots(options.maxThreads ?? 4);
+    this.slots.attachServe({ inUse: () => this.loadedCount() + this.pendingLoads, reclaimIdle: () => this.stopIdle("its slot was needed for a job") });
   }
 
   /**
@@ -153,6 +161,7 @@ export class CommandLoop {
     for (const timer of this.timers) clearInterval(timer);
     await Promise.race([Promise.all(this.inflight), delay(graceMs)]);
     await Promise.all([...this.threads.values()].map((thread) => thread.unload(`the bridge was stopped (${reason})`)));
+    this.slots.changed();
   }
 
   /** Looks at the queued commands and starts those that can run now. */
@@ -174,6 +183,7 @@ export class CommandLoop {
         .catch((error: unknown) => this.log.error(`command ${command.commandId}: ${(error as Error).message} (the command log keeps it; the next start reports it)`))
         .finally(() => {
           if (needsLoad) this.pendingLoads -= 1;
+          this.slots.changed();
           this.inflight.delete(run);
           if (this.queues.get(key) === run) this.queues.delete(key);
         });
@@ -189,21 +199,30 @@ export class CommandLoop {
     return !thread?.loaded;
   }
 
+  private loadedCount(): number {
+    return [...this.threads.values()].filter((t) => t.loaded).length;
+  }
+
+  /** Whether a thread could load now: a slot is free (jobs and browser threads count together), or an idle thread can give its up. */
   private slotAvailable(): boolean {
-    const loaded = [...this.threads.values()].filter((t) => t.loaded).length;
-    if (loaded + this.pendingLoads < this.maxThreads) return true;
+    if (this.slots.inUse() < this.slots.max) return true;
     return [...this.threads.values()].some((t) => t.loaded && t.idle);
   }
 
-  /** Makes room for one more codex: stops the idle thread used longest ago. */
+  /** Makes room for one more codex (this command's load is counted already): stops the idle thread used longest ago. */
   private async makeRoom(): Promise<void> {
-    const loaded = [...this.threads.values()].filter((t) => t.loaded);
-    if (loaded.length + this.pendingLoads <= this.maxThreads) return;
-    const victim = loaded.filter((t) => t.idle).sort((a, b) => a.lastUsedAt - b.lastUsedAt)[0];
-    if (victim) {
-      this.log.info(`thread ${victim.threadId}: stopping its idle codex to make room (--max-threads ${this.maxThreads})`);
-      await victim.unload("its slot was needed for another thread");
-    }
+    if (this.slots.inUse() <= this.slots.max) return;
+    await this.stopIdle("its slot was needed for another thread");
+  }
+
+  /** Stops the idle browser thread used longest ago. @returns whether one was stopped. */
+  private async stopIdle(reason: string): Promise<boolean> {
+    if (this.stopped) return false;
+    const victim = [...this.threads.values()].filter((t) => t.loaded && t.idle).sort((a, b) => a.lastUsedAt - b.lastUsedAt)[0];
+    if (!victim) return false;
+    this.log.info(`thread ${victim.threadId}: stopping its idle codex (${reason}; --max-threads ${this.slots.max})`);
+    await victim.unload(reason);
+    return true;
   }
 
   /** Claims, runs and reports one command. Never rejects. */
