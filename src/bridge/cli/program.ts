@@ -36,7 +36,8 @@ export function buildProgram(): Command {
     program
       .command("bridge")
       .description(
-        "Run many threads at once, each in its own codex process and outbox session; push everything to Convex.\n" +
+        "Run many threads at once, each in its own outbox session, on one shared codex app-server (or one per thread: --codex-process per-job);\n" +
+          "push everything to Convex.\n" +
           "On start, pushes what an earlier bridge left in the outbox and continues its jobs (by id).",
       )
       .option("--prompt <text>", "a turn of the --prompt job (repeat for more turns, run in order)", collect, [])

@@ -14,18 +14,28 @@ import type { ThreadResumeResponse, ThreadStartParams, ThreadStartResponse } fro
 import type { IncomingRequest, JsonRpcId, RequestMethod, RequestOptions } from "./rpc.js";
 
 /**
- * How the bridge runs codex:
- * - `per-job`: one `codex app-server` per job or browser thread (isolation: a
- *   crash, a hang or a full pipe touches one thread);
- * - `shared`: one `codex app-server` for the whole bridge, every thread on its
- *   one connection (about a third of the memory and ~40% less CPU from 50
- *   threads on; a codex crash cuts off every running turn at once, each is
- *   recorded failed and its thread resumed on the restarted process).
+ * How the bridge runs codex (`codex-convex bridge --codex-process`):
+ *
+ * - `shared` (the default): ONE `codex app-server` for the whole bridge; every
+ *   job and browser thread leases it, its lines routed by thread id to the
+ *   thread's own outbox session. Measured with the real CLI and codex 0.169
+ *   (`bench/sessions.bench.ts`, N jobs × 2 turns): codex PSS 173 / 372 / 344 MiB
+ *   for N = 10 / 50 / 100 against 328 / 1,204 / 2,308 MiB per job, codex CPU
+ *   1.8 / 10.9 / 22.3 s against 3.0 / 16.0 / 45.2 s, nothing lost or doubled
+ *   in either. The price is isolation: a codex crash or hang cuts off every
+ *   running turn at once (each is recorded failed, codex restarted, every
+ *   thread resumed with `thread/resume`; jobs rerun the cut-off prompt), and
+ *   every thread shares codex's one process, environment and stdio pipe. An
+ *   outbox that refuses one session's lines (`OUTBOX_FULL`) still stops only
+ *   that thread.
+ * - `per-job`: one `codex app-server` per job or browser thread: a crash, a
+ *   hang or a full pipe touches one thread; each costs ~23–33 MiB of PSS and
+ *   spawns its own helper processes.
  */
 export type CodexProcessMode = "shared" | "per-job";
 
-/** The mode `codex-convex bridge` runs when `--codex-process` is not given (see the README's trade-off). */
-export const DEFAULT_CODEX_PROCESS_MODE: CodexProcessMode = "per-job";
+/** The mode `codex-convex bridge` runs when `--codex-process` is not given: `shared`, from the figures above. */
+export const DEFAULT_CODEX_PROCESS_MODE: CodexProcessMode = "shared";
 
 /** Every {@link CodexProcessMode}, for `--codex-process`. */
 export const CODEX_PROCESS_MODES: readonly CodexProcessMode[] = ["shared", "per-job"];

@@ -64,16 +64,21 @@ describe("LineRouter", () => {
     expect(router.incoming({ method: "thread/started", params: { thread: { id: "T-b" } } })).toBe("b");
   });
 
-  it("forgets a released holder's threads and requests", () => {
+  it("forgets a released holder's requests; its threads stay marked as its own until another holder takes them", () => {
     const router = new LineRouter<Holder>();
     router.outgoing({ id: 1, method: "turn/start", params: { threadId: "T-a" } }, "a");
     router.bind("T-b", "b");
     expect(router.threadsOf("a")).toEqual(["T-a"]);
     router.release("a");
-    expect(router.threadsOf("a")).toEqual([]);
+    expect(router.hasEnded("a")).toBe(true);
+    expect(router.hasEnded("b")).toBe(false);
     expect(router.incoming({ id: 1, result: {} })).toBeNull();
-    expect(router.incoming({ method: "turn/completed", params: { threadId: "T-a" } })).toBeNull();
+    // A late line of the ended holder's thread is still told apart from an unknown thread's.
+    expect(router.incoming({ method: "turn/completed", params: { threadId: "T-a" } })).toBe("a");
     expect(router.incoming({ method: "turn/completed", params: { threadId: "T-b" } })).toBe("b");
+    // Another holder resuming the thread takes it.
+    router.outgoing({ id: 2, method: "thread/resume", params: { threadId: "T-a" } }, "b");
+    expect(router.incoming({ method: "turn/started", params: { threadId: "T-a" } })).toBe("b");
   });
 
   it("finds the thread of params: threadId, conversationId, thread.id", () => {

@@ -14,7 +14,8 @@
  *   may announce the new thread before answering).
  * - Anything else (no thread, an unknown thread, a response to an unknown id)
  *   belongs to no holder: `null`, which the caller stores in the bridge-level
- *   session. Nothing is dropped.
+ *   session. Nothing is dropped. A released holder keeps its threads (until
+ *   another holder takes them), so the caller can tell their late lines apart.
  */
 import type { JsonRpcId } from "./rpc.js";
 
@@ -28,6 +29,7 @@ export class LineRouter<H> {
   private readonly owners = new Map<string, H>();
   private readonly sent = new Map<string, Sent<H>>();
   private readonly creating = new Map<H, number>();
+  private readonly ended = new Set<H>();
 
   /** The holder of `threadId`, or undefined. */
   ownerOf(threadId: string): H | undefined {
@@ -39,14 +41,24 @@ export class LineRouter<H> {
     this.owners.set(threadId, holder);
   }
 
-  /** Forgets every thread and request of `holder` (its lease ended); their later lines belong to no one. */
+  /**
+   * Ends `holder` (its lease ended): its requests are forgotten (a late answer
+   * belongs to no one), its threads stay its own until another holder takes
+   * them, so their late lines can still be told apart from those of threads
+   * nobody ever held (see {@link LineRouter.hasEnded}).
+   */
   release(holder: H): void {
-    for (const [threadId, owner] of this.owners) if (owner === holder) this.owners.delete(threadId);
+    this.ended.add(holder);
     for (const [key, entry] of this.sent) if (entry.holder === holder) this.sent.delete(key);
     this.creating.delete(holder);
   }
 
-  /** The threads `holder` owns now. */
+  /** Whether `holder` was released. */
+  hasEnded(holder: H): boolean {
+    return this.ended.has(holder);
+  }
+
+  /** The threads `holder` owns now (an ended holder keeps its threads until another takes them). */
   threadsOf(holder: H): string[] {
     return [...this.owners].filter(([, owner]) => owner === holder).map(([threadId]) => threadId);
   }
@@ -66,7 +78,8 @@ export class LineRouter<H> {
       return;
     }
     const threadId = threadOfParams(message.params);
-    if (threadId !== null && !this.owners.has(threadId)) this.owners.set(threadId, holder);
+    const owner = threadId === null ? undefined : this.owners.get(threadId);
+    if (threadId !== null && (owner === undefined || this.ended.has(owner))) this.owners.set(threadId, holder);
   }
 
   /**

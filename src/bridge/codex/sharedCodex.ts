@@ -13,6 +13,7 @@
  * {@link MAX_SHARED_CODEX_RESTARTS} deaths in a row (each within
  * {@link SHARED_CODEX_STABLE_MS} of its start) no lease is given any more.
  */
+import { statSync } from "node:fs";
 import type { AppServerExit } from "./appServer.js";
 import type { BackpressureOptions } from "../jobs/backpressure.js";
 import { BridgeError } from "../errors.js";
@@ -91,6 +92,7 @@ export class SharedCodex {
    *   or the bridge is closing; `CODEX_SPAWN_FAILED`; `RPC_*` when `initialize` fails.
    */
   async lease(options: CodexProcessOptions): Promise<CodexLease> {
+    requireDirectory(options.cwd);
     const process = await this.process();
     return process.lease(options);
   }
@@ -151,4 +153,19 @@ export class SharedCodex {
         `and it is started again for them (death ${this.deathsInARow} in a row)`,
     );
   }
+}
+
+/**
+ * A thread's working directory must exist, as a process of its own would
+ * require (codex itself would run the thread in a missing directory).
+ * @throws BridgeError `CODEX_SPAWN_FAILED` naming the directory.
+ */
+function requireDirectory(cwd: string): void {
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(cwd).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDirectory) throw new BridgeError("CODEX_SPAWN_FAILED", `Could not start the thread: the working directory ${cwd} does not exist. Create it or pass another cwd.`);
 }

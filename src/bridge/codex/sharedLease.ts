@@ -158,6 +158,18 @@ export class SharedLease implements CodexLease {
     (this.options.onServerRequest ?? declineServerRequest)(request, this);
   }
 
+  /**
+   * The lease's session refused its lines (they were not stored, so they are
+   * not acted on): the lease ends at once with that error as the cause of its
+   * close, as a process of its own stops reading; its holder stops it
+   * (`JobRunner` on `OUTBOX_FULL`), which interrupts the thread's turn.
+   */
+  failStore(error: Error): void {
+    if (this.releasedFor !== null || this.dead) return;
+    this.releasedFor = `its session refused codex's lines: ${error.message}`;
+    this.resolveClosed(new BridgeError("RPC_CLOSED", `Stopped reading codex for this thread: ${error.message}.`, { cause: error }));
+  }
+
   /** The process died under this lease: records it in the session (see `SessionSink.recordExit`) and ends the lease. */
   died(exit: AppServerExit, stderrTail: string): void {
     if (this.dead || this.releasedFor !== null) return;
@@ -177,10 +189,10 @@ export class SharedLease implements CodexLease {
         this.releasedFor = reason;
         this.resolveClosed(new BridgeError("RPC_CLOSED", `The thread left the shared codex: ${reason}.`));
       }
-      const asHolder = interrupt ? null : this;
+      // Sent as this lease (stored in its session); what codex answers after a stop is kept wrapped in the bridge-level session.
       const sends: Array<Promise<unknown>> = [];
       const send = <P, R>(method: RequestMethod<P, R>, params: P) =>
-        sends.push(this.process.sendAs(asHolder, (c) => c.request(method, params, { timeoutMs: LEASE_RELEASE_TIMEOUT_MS })).catch(() => undefined));
+        sends.push(this.process.sendAs(this, (c) => c.request(method, params, { timeoutMs: LEASE_RELEASE_TIMEOUT_MS })).catch(() => undefined));
       if (this.process.alive) {
         if (interrupt && activeTurn && threadId) send(turnInterrupt, { threadId, turnId: activeTurn.turnId });
         for (const thread of threads) send(threadUnsubscribe, { threadId: thread });

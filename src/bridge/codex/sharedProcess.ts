@@ -25,6 +25,12 @@ import type { SessionSink } from "./sessionSink.js";
 import { SharedLease } from "./sharedLease.js";
 import type { RotatingLog } from "./stderrLog.js";
 
+/** Method of the bridge record that keeps a line codex printed for a thread whose lease ended (`params.line`, byte-exact). */
+export const ENDED_THREAD_LINE_METHOD = "bridge/endedThreadLine";
+
+/** Method of the bridge record kept instead of lines of an ended thread that the outbox refused. */
+export const LINES_NOT_STORED_METHOD = "bridge/linesNotStored";
+
 /** Options of {@link SharedProcess.start}. */
 export type SharedProcessOptions = {
   binaryPath: string;
@@ -156,7 +162,8 @@ export class SharedProcess {
         onSentLine: (line) => {
           const message = parseObject(line);
           if (message) this.router.outgoing(message, this.sender);
-          this.sinkOf(this.sender).store([line], "bridge");
+          // What the bridge sends for a lease goes to its session, even while the lease ends (its interrupt, its unsubscribe).
+          (this.sender?.sink ?? this.options.bridgeSink()).store([line], "bridge");
         },
         onOversizeLine: (report) =>
           this.options.bridgeSink().store([JSON.stringify({ method: "bridge/lineTooLong", params: { ...report } })], "bridge"),
@@ -170,22 +177,52 @@ export class SharedProcess {
     this.sendAs(null, (connection) => connection.notify(initialized, undefined));
   }
 
-  /** Routes one read's lines and stores each holder's share in its session, in order, before any is dispatched. */
+  /**
+   * Routes one read's lines and stores each holder's share in its session, in
+   * order, before any is dispatched. Lines of no holder go to the bridge-level
+   * session (a failure there closes the connection: nothing more can be stored
+   * before it is acted on). Lines of a lease that ended (e.g. the interrupted
+   * turn of a stopped job) go there too, each wrapped in a
+   * `bridge/endedThreadLine` record: kept byte-exact, yet not applied to the
+   * thread, which its own session has recorded failed (a process of its own
+   * would have printed nothing more). Should even that fail (the outbox is
+   * full), only a `bridge/linesNotStored` record of them is kept.
+   */
   private storeIncoming(lines: string[]): void {
-    const groups = new Map<SharedLease | null, string[]>();
+    const groups = new Map<SharedLease | "bridge" | "ended", string[]>();
     for (const line of lines) {
       const message = parseObject(line);
       const holder = message ? this.router.incoming(message) : null;
-      const live = holder && !holder.released ? holder : null;
-      const group = groups.get(live);
+      const key = holder === null ? "bridge" : holder.released === null ? holder : "ended";
+      const group = groups.get(key);
       if (group) group.push(line);
-      else groups.set(live, [line]);
+      else groups.set(key, [line]);
     }
-    for (const [holder, group] of groups) this.sinkOf(holder).store(group, "codex");
+    for (const [holder, group] of groups) {
+      if (holder === "bridge") {
+        this.options.bridgeSink().store(group, "codex");
+      } else if (holder === "ended") {
+        this.storeEnded(group);
+      } else {
+        try {
+          holder.sink.store(group, "codex");
+        } catch (error) {
+          // One session refused its lines (e.g. OUTBOX_FULL): only that lease ends; the others go on, as with processes of their own.
+          holder.failStore(error as Error);
+        }
+      }
+    }
   }
 
-  private sinkOf(holder: SharedLease | null): SessionSink {
-    return holder && !holder.released ? holder.sink : this.options.bridgeSink();
+  private storeEnded(lines: string[]): void {
+    const sink = this.options.bridgeSink();
+    try {
+      sink.store(lines.map((line) => JSON.stringify({ method: ENDED_THREAD_LINE_METHOD, params: { line } })), "bridge");
+    } catch (error) {
+      const bytes = lines.reduce((sum, line) => sum + Buffer.byteLength(line), 0);
+      sink.storeBridgeLine(LINES_NOT_STORED_METHOD, { lines: lines.length, bytes, reason: (error as Error).message });
+      this.options.log?.warn(`${lines.length} line(s) of an ended thread were not stored: ${(error as Error).message}`);
+    }
   }
 
   /** A server request goes to its thread's lease; one of no lease is declined (nobody could answer it), the answer stored in the bridge-level session. */
