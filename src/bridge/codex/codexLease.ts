@@ -19,17 +19,17 @@ import type { IncomingRequest, JsonRpcId, RequestMethod, RequestOptions } from "
  * - `shared` (the default): ONE `codex app-server` for the whole bridge; every
  *   job and browser thread leases it, its lines routed by thread id to the
  *   thread's own outbox session. Measured with the real CLI and codex 0.169
- *   (`bench/sessions.bench.ts`, N jobs × 2 turns): codex PSS 173 / 372 / 344 MiB
- *   for N = 10 / 50 / 100 against 328 / 1,204 / 2,308 MiB per job, codex CPU
- *   1.8 / 10.9 / 22.3 s against 3.0 / 16.0 / 45.2 s, nothing lost or doubled
- *   in either. The price is isolation: a codex crash or hang cuts off every
+ *   (`bench/sessions.bench.ts`, N jobs × 2 turns): codex PSS 173 / 244 / 330 MiB
+ *   for N = 10 / 50 / 100 against 353 / 1,242 / 2,387 MiB with a process per
+ *   job, codex CPU 2.5 / 10.8 / 22.5 s against 3.7 / 19.5 / 39.2 s, the same
+ *   bridge memory and CPU, nothing lost or doubled in either. The price is isolation: a codex crash or hang cuts off every
  *   running turn at once (each is recorded failed, codex restarted, every
  *   thread resumed with `thread/resume`; jobs rerun the cut-off prompt), and
  *   every thread shares codex's one process, environment and stdio pipe. An
  *   outbox that refuses one session's lines (`OUTBOX_FULL`) still stops only
  *   that thread.
  * - `per-job`: one `codex app-server` per job or browser thread: a crash, a
- *   hang or a full pipe touches one thread; each costs ~23–33 MiB of PSS and
+ *   hang or a full pipe touches one thread; each costs ~24–35 MiB of PSS and
  *   spawns its own helper processes.
  */
 export type CodexProcessMode = "shared" | "per-job";

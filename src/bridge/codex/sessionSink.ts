@@ -27,7 +27,8 @@ export type SessionSinkOptions = {
   outbox: Outbox;
   /** The outbox session every line goes to (claimed by the caller). */
   sessionId: string;
-  progress: ProgressCell;
+  /** The session's job progress, moved by the lines stored; none for the bridge-level session of a shared codex (it runs no job). */
+  progress?: ProgressCell;
   /** Called after each store (the pusher's `kick`). */
   onStored?: () => void;
   log?: BridgeLog;
@@ -52,10 +53,10 @@ export class SessionSink {
   store(lines: string[], origin: "codex" | "bridge"): number[] {
     const { outbox, sessionId, progress } = this.options;
     const receivedAt = Date.now();
-    const next = observeLines(progress.get(), lines, origin);
+    const next = progress ? observeLines(progress.get(), lines, origin) : null;
     const meta = next ? { progress: next, ...(next.threadId ? { threadId: next.threadId } : {}) } : undefined;
     const seqs = outbox.append(sessionId, lines.map((line) => ({ origin, line, receivedAt })), { meta });
-    if (next) progress.set(next);
+    if (next) progress?.set(next);
     if (origin === "codex") this.rememberRequestSeqs(lines, seqs);
     this.options.onStored?.();
     return seqs;
@@ -91,16 +92,16 @@ export class SessionSink {
 
   private appendExpiring(lines: string[], reason: string): void {
     const { progress } = this.options;
-    const current = progress.get();
-    const expired = current.pendingRequests.map((request) => ({ origin: "bridge" as const, line: expiredLine(request, reason) }));
+    const current = progress?.get();
+    const expired = (current?.pendingRequests ?? []).map((request) => ({ origin: "bridge" as const, line: expiredLine(request, reason) }));
     if (lines.length === 0 && expired.length === 0) return;
-    const next = expired.length > 0 ? { ...current, pendingRequests: [] } : null;
+    const next = current && expired.length > 0 ? { ...current, pendingRequests: [] } : null;
     try {
       this.options.outbox.append(this.options.sessionId, [...lines.map((line) => ({ origin: "bridge" as const, line })), ...expired], {
         ignoreCap: true,
         ...(next ? { meta: { [PROGRESS_META_KEY]: next } } : {}),
       });
-      if (next) progress.set(next);
+      if (next) progress?.set(next);
       this.options.onStored?.();
     } catch (error) {
       this.options.log?.warn(`could not record codex's end in the outbox: ${(error as Error).message}`);

@@ -134,9 +134,15 @@ export class SharedProcess {
 
   /** Asks codex once per process how it is signed in. @throws BridgeError `CODEX_NOT_SIGNED_IN`. */
   requireLogin(holder: SharedLease): Promise<void> {
-    this.loginChecked ??= this.sendAs(holder, (connection) => connection.request(getAuthStatus, { includeToken: false, refreshToken: false })).then((status) => {
-      if (notSignedIn(status)) throw new BridgeError("CODEX_NOT_SIGNED_IN", NOT_SIGNED_IN_MESSAGE);
-    });
+    this.loginChecked ??= this.sendAs(holder, (connection) => connection.request(getAuthStatus, { includeToken: false, refreshToken: false })).then(
+      (status) => {
+        if (notSignedIn(status)) throw new BridgeError("CODEX_NOT_SIGNED_IN", NOT_SIGNED_IN_MESSAGE);
+      },
+      (error: unknown) => {
+        this.loginChecked = undefined; // codex did not answer (timeout, a lease's stop): the next turn asks again
+        throw error;
+      },
+    );
     return this.loginChecked;
   }
 

@@ -344,7 +344,8 @@ export class Bridge {
         );
         this.sharedSessionId = sessionId;
         const handle = this.openHandle(sessionId);
-        return new SessionSink({ outbox, sessionId, progress: handle, onStored: () => handle.pusher.kick(), log: this.log });
+        // No progress: the bridge-level session runs no job (a stray thread's lines must not make it that thread's session).
+        return new SessionSink({ outbox, sessionId, onStored: () => handle.pusher.kick(), log: this.log });
       },
     });
   }
