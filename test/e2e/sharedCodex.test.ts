@@ -7,11 +7,15 @@
  * its follow-up turn completes; every seq 1…last of every session is applied
  * by Convex exactly once.
  */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startCli, waitForEvents, type CliProcess, type World } from "../chaos/harness.js";
 import { storedLines, type StoredLine } from "../chaos/outboxLines.js";
 import { jobsFile, promptResponder, type ChaosJob } from "../chaos/scenario.js";
 import { outboxSessions } from "../chaos/verify.js";
+import { CODEX_BINARY_PATH } from "../stand-ins/codex-home.js";
 import { startScriptedModel, type ScriptedModel, type ScriptedResponse } from "../stand-ins/model-server.js";
 import { appliedProblems, createRecordingWorld, type AppliedSeqs } from "../support/appliedSeqs.js";
 import { HEAVY_TEST_TIMEOUT_MS } from "../support/component.js";
@@ -21,6 +25,11 @@ import { appServerChildren } from "../support/procChildren.js";
 const SLOW_EVENT_DELAY_MS = 30;
 /** Pause between the quick answers' SSE events, in ms. */
 const QUICK_EVENT_DELAY_MS = 3;
+/** The codex stand-in that runs the real codex and tees what it printed (see `test/chaos/codex-wrapper.mjs`). */
+const WRAPPER = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "chaos", "codex-wrapper.mjs");
+/** The wrapper adds a garbage line after every this many real lines. */
+const GARBAGE_EVERY = 9;
+
 /** Events stored (all sessions) before codex is killed: well into the first turns. */
 const KILL_AFTER_EVENTS = 60;
 
@@ -60,9 +69,9 @@ function threadIdsOf(line: string): string[] {
   }
 }
 
-async function runShared(world: World, onRunning?: (cli: CliProcess) => Promise<void>): Promise<{ summary: Summary; code: number | null; stderr: string }> {
+async function runShared(world: World, onRunning?: (cli: CliProcess) => Promise<void>, extra: string[] = []): Promise<{ summary: Summary; code: number | null; stderr: string }> {
   const file = await world.file("jobs.jsonl", jobsFile(JOBS));
-  const cli = startCli(world, ["bridge", "--jobs", file, "--codex-process", "shared", "--keep-acked", "--json", "--no-status", "--log-level", "info"], HEAVY_TEST_TIMEOUT_MS);
+  const cli = startCli(world, ["bridge", "--jobs", file, "--codex-process", "shared", "--keep-acked", "--json", "--no-status", "--log-level", "info", ...extra], HEAVY_TEST_TIMEOUT_MS);
   await onRunning?.(cli);
   const result = await cli.done;
   expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
@@ -161,6 +170,52 @@ describe("--codex-process shared (real codex)", () => {
         }
         expect(cutOff).toBeGreaterThanOrEqual(1);
         expect(appliedProblems(sessions, applied)).toEqual({ lost: 0, doubled: 0 });
+      } finally {
+        await world.close();
+      }
+    },
+    HEAVY_TEST_TIMEOUT_MS,
+  );
+
+  test(
+    "every line the shared codex printed, garbage included, is stored exactly once: in its thread's session, in order",
+    async () => {
+      const applied: AppliedSeqs = new Map();
+      const world = await createRecordingWorld(model.url, applied);
+      try {
+        const tee = path.join(world.dir, "tee.jsonl");
+        const garbageLog = path.join(world.dir, "garbage.jsonl");
+        Object.assign(world.env, { CHAOS_REAL_CODEX: CODEX_BINARY_PATH, CHAOS_TEE: tee, CHAOS_GARBAGE_EVERY: String(GARBAGE_EVERY), CHAOS_GARBAGE_LOG: garbageLog });
+        const { summary } = await runShared(world, undefined, ["--codex-bin", WRAPPER]);
+        expect(summary.jobs.every((job) => job.state === "completed")).toBe(true);
+        const printed = readFileSync(tee, "utf8").split("\n").slice(0, -1);
+        const garbage = readFileSync(garbageLog, "utf8").split("\n").slice(0, -1).map((line) => JSON.parse(line) as string);
+        expect(garbage.length).toBeGreaterThan(5);
+        // What codex (and the wrapper) printed, in print order, against what the outbox holds from codex, all sessions.
+        const expected: string[] = [];
+        printed.forEach((line, i) => {
+          expected.push(line);
+          if ((i + 1) % GARBAGE_EVERY === 0) expected.push(garbage[(i + 1) / GARBAGE_EVERY - 1] as string);
+        });
+        expected.push(garbage.at(-1) as string); // the truncated line at exit
+        // Codex's lines, and those of a thread whose lease had ended (kept wrapped in the bridge-level session).
+        const stored = storedLines(world.outboxPath).flatMap((row) => {
+          if (row.origin === "codex") return [row];
+          const wrapped = JSON.parse(row.line) as { method?: string; params?: { line?: string } };
+          return wrapped.method === "bridge/endedThreadLine" && typeof wrapped.params?.line === "string" ? [{ ...row, line: wrapped.params.line }] : [];
+        });
+        expect([...stored.map((row) => row.line)].sort()).toEqual([...expected].sort()); // each line once, none lost, none made up
+        // Each session's share keeps codex's order.
+        const position = new Map<string, number[]>();
+        expected.forEach((line, i) => position.set(line, [...(position.get(line) ?? []), i]));
+        for (const sessionId of new Set(stored.map((row) => row.sessionId))) {
+          const order = stored.filter((row) => row.sessionId === sessionId).map((row) => position.get(row.line)?.shift() ?? -1);
+          expect(order, `session ${sessionId}`).toEqual([...order].sort((a, b) => a - b));
+        }
+        // Garbage belongs to no thread: it is kept in the bridge-level session.
+        const bridgeSession = outboxSessions(world.outboxPath).find((s) => s.jobId?.startsWith("shared-codex-"))?.sessionId;
+        for (const line of garbage) expect(stored.find((row) => row.line === line)?.sessionId, line).toBe(bridgeSession);
+        expect(appliedProblems(outboxSessions(world.outboxPath), applied)).toEqual({ lost: 0, doubled: 0 });
       } finally {
         await world.close();
       }
