@@ -162,6 +162,9 @@ describe("--codex-process shared (real codex)", () => {
           expect(own.filter((l) => l.includes('"method":"bridge/threadReplaced"')), jobId).toHaveLength(0);
           const exited = own.filter((l) => l.includes('"method":"bridge/codexExited"'));
           const failed = own.filter((l) => l.includes('"method":"bridge/turnFailed"'));
+          // Nothing sent twice: one turn/start per turn that completed, plus one per cut-off turn (its prompt is run again, as per job).
+          const turnStarts = own.filter((l) => l.includes('"method":"turn/start"'));
+          expect(turnStarts, jobId).toHaveLength(2 + failed.length);
           if (failed.length > 0) {
             cutOff += 1;
             expect(exited, jobId).toHaveLength(1);
