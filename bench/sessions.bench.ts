@@ -1,8 +1,9 @@
 /**
  * One bridge, many sessions: the REAL `codex-convex bridge` CLI (a child
- * process, from source through tsx) runs N jobs × 2 turns at once, each job
- * in its own real `codex app-server` against the scripted model, pushing to
- * the in-memory Convex app behind the loopback HTTP stand-in. Per N:
+ * process, from source through tsx) runs N jobs × 2 turns at once against the
+ * scripted model, pushing to the in-memory Convex app behind the loopback HTTP
+ * stand-in, in both codex modes (`--codex-process per-job`: one real
+ * `codex app-server` per job; `shared`: one for the whole bridge). Per N and mode:
  *
  * - events/s stored (outbox) and acknowledged (Convex), from the first stored
  *   event to the last one stored / acknowledged, and the most events stored
@@ -16,6 +17,7 @@
  *
  *   npm run bench                                  (every bench, see bench/run.ts)
  *   BENCH_SESSIONS=10,50 npx tsx bench/sessions.bench.ts
+ *   BENCH_CODEX_PROCESS=shared BENCH_SESSIONS=100 npx tsx bench/sessions.bench.ts   (one mode only)
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
@@ -24,10 +26,12 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import Database from "better-sqlite3";
 import { makeCodexHome } from "../test/stand-ins/codex-home.js";
-import { createConvexApp, type ConvexApp } from "../test/stand-ins/convexApp.js";
+import { createConvexApp } from "../test/stand-ins/convexApp.js";
 import { startConvexHttpStandIn } from "../test/stand-ins/convexHttpStandIn.js";
 import { startScriptedModel, type ScriptedResponse } from "../test/stand-ins/model-server.js";
 import { startCli, TOKEN, type World } from "../test/chaos/harness.js";
+import { appliedProblems, recordingApp, type AppliedSeqs } from "../test/support/appliedSeqs.js";
+import { CODEX_PROCESS_MODES, type CodexProcessMode } from "../src/bridge/codex/codexLease.js";
 import { outboxSessions } from "../test/chaos/verify.js";
 import { sampleTree, type TreeSample } from "./procStats.js";
 import { sessionCounts } from "./sessionCounts.js";
@@ -43,54 +47,6 @@ const SAMPLE_MS = 250;
 /** Longest one case may run before its process group is killed, in ms. */
 const CASE_TIMEOUT_MS = 15 * 60_000;
 const MIB = 1024 * 1024;
-
-/** Applied seqs per session, as Convex committed them. */
-type AppliedSeqs = Map<string, Map<number, number>>;
-
-/** An ingestSafe batch as it reaches the app, and its answer. */
-type IngestArgs = { sessionId: string; events: Array<{ seq: number; seqEnd?: number }> };
-type IngestAnswer = { ackedSeq: number; applied: number; duplicates: number };
-
-function isIngest(args: unknown, answer: unknown): args is IngestArgs {
-  const a = args as Partial<IngestArgs> | null;
-  const r = answer as Partial<IngestAnswer> | null;
-  return typeof a?.sessionId === "string" && Array.isArray(a.events) && typeof r?.applied === "number" && typeof r.duplicates === "number";
-}
-
-/**
- * `t` with every committed `ingestSafe` recorded in `applied`: the events it
- * applied are those after its duplicates (a prefix: events ascend by seq), one
- * count per seq of each (a coalesced event covers seq…seqEnd).
- */
-function recordingApp(t: ConvexApp, applied: AppliedSeqs): ConvexApp {
-  const record = (args: unknown, answer: unknown) => {
-    if (!isIngest(args, answer)) return;
-    const r = answer as IngestAnswer;
-    const counts = applied.get(args.sessionId) ?? new Map<number, number>();
-    applied.set(args.sessionId, counts);
-    for (const event of args.events.slice(r.duplicates, r.duplicates + r.applied)) {
-      for (let seq = event.seq; seq <= (event.seqEnd ?? event.seq); seq++) counts.set(seq, (counts.get(seq) ?? 0) + 1);
-    }
-  };
-  const wrapCaller = <C extends object>(caller: C): C =>
-    new Proxy(caller, {
-      get(target, key, receiver) {
-        const value = Reflect.get(target, key, receiver) as unknown;
-        if (key === "mutation" && typeof value === "function") {
-          return async (ref: unknown, args: unknown) => {
-            const answer = (await (value as (r: unknown, a: unknown) => Promise<unknown>).call(target, ref, args)) as unknown;
-            record(args, answer);
-            return answer;
-          };
-        }
-        if (key === "withIdentity" && typeof value === "function") {
-          return (identity: unknown) => wrapCaller((value as (i: unknown) => object).call(target, identity));
-        }
-        return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
-    });
-  return wrapCaller(t);
-}
 
 /** Events stored and acknowledged so far, over every session of the outbox. */
 function outboxTotals(outboxPath: string): { stored: number; acked: number } {
@@ -131,8 +87,16 @@ type Row = {
   "wall s": number;
 };
 
+/** The modes to measure: `BENCH_CODEX_PROCESS` (one of {@link CODEX_PROCESS_MODES}), else both. */
+function benchModes(): CodexProcessMode[] {
+  const raw = process.env.BENCH_CODEX_PROCESS;
+  if (!raw) return ["per-job", "shared"];
+  if (!(CODEX_PROCESS_MODES as readonly string[]).includes(raw)) throw new Error(`BENCH_CODEX_PROCESS must be one of ${CODEX_PROCESS_MODES.join(", ")}, got "${raw}"`);
+  return [raw as CodexProcessMode];
+}
+
 /** Runs N jobs × {@link TURNS_PER_JOB} turns in one bridge and measures it. */
-async function measure(n: number, modelUrl: string): Promise<Row> {
+async function measure(n: number, mode: CodexProcessMode, modelUrl: string): Promise<Row> {
   const home = await makeCodexHome({ modelUrl });
   const applied: AppliedSeqs = new Map();
   const t = createConvexApp();
@@ -164,7 +128,7 @@ async function measure(n: number, modelUrl: string): Promise<Row> {
     const file = await world.file("jobs.jsonl", jobs.map((job) => JSON.stringify(job)).join("\n") + "\n");
     const started = performance.now();
     const benchCpu = process.cpuUsage();
-    const cli = startCli(world, ["bridge", "--jobs", file, "--max-threads", String(n), "--json", "--no-status"], CASE_TIMEOUT_MS);
+    const cli = startCli(world, ["bridge", "--jobs", file, "--max-threads", String(n), "--codex-process", mode, "--json", "--no-status"], CASE_TIMEOUT_MS);
     let exited = false;
     void cli.done.then(() => (exited = true));
 
@@ -199,19 +163,8 @@ async function measure(n: number, modelUrl: string): Promise<Row> {
 
     // Every seq 1…lastSeq of every session applied exactly once.
     const sessions = outboxSessions(outboxPath);
-    let events = 0;
-    let lost = 0;
-    let doubled = 0;
-    for (const session of sessions) {
-      events += session.lastSeq;
-      const counts = applied.get(session.sessionId) ?? new Map<number, number>();
-      for (let seq = 1; seq <= session.lastSeq; seq++) {
-        const count = counts.get(seq) ?? 0;
-        if (count === 0) lost += 1;
-        if (count > 1) doubled += count - 1;
-      }
-      for (const [seq, count] of counts) if (seq > session.lastSeq) doubled += count; // applied yet never stored
-    }
+    const events = sessions.reduce((sum, session) => sum + session.lastSeq, 0);
+    const { lost, doubled } = appliedProblems(sessions, applied);
     let completed = 0;
     try {
       const summary = JSON.parse(result.stdout) as { jobs: Array<{ state: string }> };
@@ -219,12 +172,12 @@ async function measure(n: number, modelUrl: string): Promise<Row> {
     } catch {
       // no summary: the bridge died; the row shows 0 jobs ok and the exit code
     }
-    if (result.code !== 0) console.error(`sessions bench, N=${n}: bridge exited ${result.code ?? result.signal}:\n${result.stderr.slice(-2_000)}`);
+    if (result.code !== 0) console.error(`sessions bench, N=${n} ${mode}: bridge exited ${result.code ?? result.signal}:\n${result.stderr.slice(-2_000)}`);
     const spanS = (endMs: number) => (firstStoreMs === null || endMs <= firstStoreMs ? 0 : (endMs - firstStoreMs) / 1000);
     const rate = (endMs: number) => (spanS(endMs) > 0 ? Math.round(events / spanS(endMs)) : 0);
     return {
       sessions: n,
-      "codex process": "per job",
+      "codex process": mode,
       "jobs ok": `${completed}/${n}`,
       exit: String(result.code ?? result.signal),
       events,
@@ -258,12 +211,18 @@ export async function runSessionsBench(): Promise<void> {
   const model = await startScriptedModel({ script: [], respond: () => answer });
   const rows: Row[] = [];
   try {
-    for (const n of counts) rows.push(await measure(n, model.url));
+    for (const n of counts) {
+      for (const mode of benchModes()) {
+        rows.push(await measure(n, mode, model.url));
+        console.error(JSON.stringify(rows.at(-1)));
+      }
+    }
   } finally {
     await model.close();
   }
   console.log(
-    `One bridge, many sessions: the real CLI runs N jobs × ${TURNS_PER_JOB} turns at once (--max-threads N), one real codex app-server per job, ` +
+    `One bridge, many sessions: the real CLI runs N jobs × ${TURNS_PER_JOB} turns at once (--max-threads N), with --codex-process per-job ` +
+      "(one real codex app-server per job) and shared (one for the bridge; its bridge-level session counted with the others), " +
       `scripted model (${DELTAS_PER_ANSWER} deltas per answer, ${MODEL_EVENT_DELAY_MS} ms apart), loopback HTTP Convex stand-in; ` +
       `${os.cpus().length} cores, ${Math.round(os.totalmem() / 1024 / MIB)} GiB. ev/s from the first stored event to the last stored / acknowledged; ` +
       `PSS peak of ${SAMPLE_MS} ms samples (codex: sum over every codex process tree); CPU s until the bridge exits; ` +

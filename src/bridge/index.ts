@@ -2,7 +2,7 @@
  * The bridge as a library (`codex-convex/bridge`): what the CLI is built from.
  * Names are re-exported explicitly; see each module for its contract.
  */
-export { Bridge, DEFAULT_MAX_CONCURRENT_JOBS, DONE_FLUSH_TIMEOUT_MS, SHUTDOWN_FLUSH_TIMEOUT_MS } from "./jobs/index.js";
+export { Bridge, DEFAULT_MAX_CONCURRENT_JOBS, DONE_FLUSH_TIMEOUT_MS, SHARED_CODEX_META_KEY, SHUTDOWN_FLUSH_TIMEOUT_MS, ThreadSlots } from "./jobs/index.js";
 export type { BridgeOptions, BridgeSnapshot, BridgeSummary, LeftBehind, PushStop, SessionSummary } from "./jobs/index.js";
 export { BACKPRESSURE_HEADROOM_BYTES, BACKPRESSURE_POLL_MS, BACKPRESSURE_RESUME_RATIO } from "./jobs/index.js";
 export type { BackpressureOptions } from "./jobs/index.js";
@@ -11,6 +11,8 @@ export { CODEX_BIN_ENV, codexVersion, findCodexBinary } from "./codex/index.js";
 export type { CodexBinary, CodexBinarySource, FindCodexBinaryOptions } from "./codex/index.js";
 export { CodexProcess, declineServerRequest } from "./codex/index.js";
 export type { CodexProcessOptions, ProgressCell } from "./codex/index.js";
+export { CODEX_PROCESS_MODES, DEFAULT_CODEX_PROCESS_MODE, MAX_SHARED_CODEX_RESTARTS, SharedCodex } from "./codex/index.js";
+export type { CodexLauncher, CodexLease, CodexProcessMode, SharedCodexOptions } from "./codex/index.js";
 export { checkApiModule, ConvexHttpTransport, DEFAULT_API_MODULE } from "./push/index.js";
 export type { ConvexHttpTransportOptions } from "./push/index.js";
 export { runDoctor } from "./cli/index.js";

@@ -51,7 +51,8 @@ let reference: { snap: ConvexSnap; sessions: OutboxSession[] };
 async function runWrapped(world: World, jobs: ChaosJob[], wrapperEnv: Record<string, string>): Promise<{ stderr: string }> {
   Object.assign(world.env, { CHAOS_REAL_CODEX: CODEX_BINARY_PATH, ...wrapperEnv });
   const file = await world.file("jobs.jsonl", jobsFile(jobs));
-  const cli = startCli(world, ["bridge", "--jobs", file, "--codex-bin", WRAPPER, "--keep-acked", "--json", "--no-status", "--log-level", "info"]);
+  // The wrapper tees and kills ONE codex per job, and the checks read one job session: codex per job (shared mode is in test/e2e/sharedCodex.test.ts).
+  const cli = startCli(world, ["bridge", "--jobs", file, "--codex-bin", WRAPPER, "--codex-process", "per-job", "--keep-acked", "--json", "--no-status", "--log-level", "info"]);
   const result = await cli.done;
   cli.killGroup();
   expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
@@ -208,7 +209,7 @@ describe("chaos: a misbehaving child", () => {
     const file = await world.file("jobs.jsonl", jobsFile([FLOOD]));
     world.convex.setUnreachable(true);
     const cli = startCli(world, [
-      "bridge", "--jobs", file, "--codex-bin", WRAPPER, "--keep-acked", "--json", "--no-status", "--log-level", "info",
+      "bridge", "--jobs", file, "--codex-bin", WRAPPER, "--codex-process", "per-job", "--keep-acked", "--json", "--no-status", "--log-level", "info",
       "--max-pending-bytes", String(PAUSE_CAP_BYTES), "--flush-timeout", "60000",
     ]);
     try {

@@ -49,7 +49,7 @@ describe("a refused token", () => {
     const env = { ...home.env, CONVEX_URL: convex.url };
     const outbox = path.join(work, "outbox.sqlite");
     const refused = await runCli(
-      ["bridge", "--keep-alive", "--prompt", "Say hello.", "--job-id", "j1", "--cwd", work, "--outbox", outbox],
+      ["bridge", "--keep-alive", "--prompt", "Say hello.", "--job-id", "j1", "--cwd", work, "--outbox", outbox, "--codex-process", "per-job"], // one session: the job's
       { ...env, CODEX_CONVEX_AUTH_TOKEN: EXPIRED },
       90_000,
     );
@@ -74,7 +74,7 @@ describe("a refused token", () => {
     expect(text.stdout).toMatch(/STOPPED/);
     expect(text.stdout).toMatch(/pushing stopped on UNAUTHENTICATED; what to do: .*--auth-token/);
 
-    const fixed = await runCli(["bridge", "--prompt", "Say hello.", "--job-id", "j1", "--cwd", work, "--outbox", outbox, "--json"], {
+    const fixed = await runCli(["bridge", "--prompt", "Say hello.", "--job-id", "j1", "--cwd", work, "--outbox", outbox, "--json", "--codex-process", "per-job"], {
       ...env,
       CODEX_CONVEX_AUTH_TOKEN: "alice",
     });

@@ -4,12 +4,18 @@
  * file, a `Bridge` (keep-alive, no jobs) owning the sessions, the fake command
  * host, and the {@link CommandLoop} under test, pushing to an in-memory
  * transport that acknowledges everything and keeps every line.
+ *
+ * `TEST_CODEX_PROCESS=shared` runs every serve world on one shared codex
+ * (`--codex-process shared`) unless the test chooses a mode, so the serve
+ * suites can be run in both modes.
  */
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { ServerRequestBroker, type ServerRequestPolicy } from "../../src/bridge/codex/serverRequestBroker.js";
 import { Bridge, type BridgeSummary } from "../../src/bridge/jobs/bridge.js";
+import type { Job } from "../../src/bridge/jobs/jobs.js";
+import type { CodexProcessMode } from "../../src/bridge/codex/codexLease.js";
 import { Outbox } from "../../src/bridge/outbox/outbox.js";
 import type { EnsureSessionArgs, IngestArgs, IngestTransport } from "../../src/bridge/push/transport.js";
 import { CommandLog } from "../../src/bridge/serve/commandLog.js";
@@ -60,6 +66,8 @@ export type ServeWorld = {
   broker: ServerRequestBroker;
   /** Notifications of the browser threads' codex, in arrival order, with `performance.now()` times. */
   notifications: Array<{ threadId: string | null; method: string; params: unknown; at: number }>;
+  /** The bridge's run (its summary once stopped). */
+  running: Promise<BridgeSummary>;
   /** The workspace id the fake host gave the workspace. */
   workspaceId: string;
   close(): Promise<BridgeSummary>;
@@ -70,6 +78,10 @@ export type ServeWorldOptions = {
   model: Pick<ScriptedModelOptions, "script" | "respond" | "eventDelayMs">;
   policy?: ServerRequestPolicy;
   maxThreads?: number;
+  /** Jobs the bridge runs beside the browser threads (they share `maxThreads`); default none. */
+  jobs?: AsyncIterable<Job>;
+  /** How the bridge runs codex; default per-job (or `TEST_CODEX_PROCESS`, see the module comment). */
+  codexProcess?: CodexProcessMode;
   loop?: Partial<CommandLoopOptions>;
 };
 
@@ -89,7 +101,7 @@ export async function createServeWorld(options: ServeWorldOptions): Promise<Serv
   const host = new FakeCommandHost();
   const broker = new ServerRequestBroker(options.policy ?? { waitMs: Infinity, unattended: "decline" });
   const codexEnv = { ...home.env, HOME: userHome };
-  const bridge = new Bridge({ outbox, transport, binaryPath: CODEX_BINARY_PATH, codexEnv, jobs: [], keepAlive: true, shutdownFlushTimeoutMs: 5_000 });
+  const bridge = new Bridge({ outbox, transport, binaryPath: CODEX_BINARY_PATH, codexEnv, jobs: options.jobs ?? [], maxConcurrentJobs: options.maxThreads, keepAlive: true, shutdownFlushTimeoutMs: 5_000, codexProcess: options.codexProcess ?? (process.env.TEST_CODEX_PROCESS === "shared" ? "shared" : undefined), cwd: workspace });
   const running = bridge.run();
   const notifications: ServeWorld["notifications"] = [];
   const loop = new CommandLoop({
@@ -102,6 +114,8 @@ export async function createServeWorld(options: ServeWorldOptions): Promise<Serv
     codexEnv,
     workspaces: [{ path: workspace, label: "test" }],
     maxThreads: options.maxThreads,
+    launch: bridge.codexLauncher,
+    slots: bridge.threadSlots,
     onNotification: (threadId, method, params) => {
       notifications.push({ threadId, method, params, at: performance.now() });
       host.notify();
@@ -121,6 +135,7 @@ export async function createServeWorld(options: ServeWorldOptions): Promise<Serv
     loop,
     broker,
     notifications,
+    running,
     workspaceId: "ws_0",
     close: async () => {
       await loop.stop("test over");

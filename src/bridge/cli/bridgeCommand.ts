@@ -6,6 +6,7 @@ import { ConvexHttpTransport } from "../push/convexHttpTransport.js";
 import { bridgeAuth } from "../device/deviceAuth.js";
 import { newJobId, readJobs, toJob, type Job } from "../jobs/jobs.js";
 import type { BridgeError } from "../errors.js";
+import type { CodexProcessMode } from "../codex/codexLease.js";
 import { ServerRequestBroker } from "../codex/serverRequestBroker.js";
 import { declaredWorkspaces, EXIT_DEVICE_REFUSED, requirePairedDevice, serverRequestPolicy, startServeMode, type ServeFlags } from "./serveMode.js";
 import { Outbox } from "../outbox/outbox.js";
@@ -19,8 +20,15 @@ export type BridgeCommandOptions = WorkOptions & ServeFlags & {
   prompt: string[];
   jobId?: string;
   jobs?: string;
+  /** Threads run at once: jobs and browser threads together (`--max-threads`, default 4). */
   maxThreads?: number;
   keepAlive: boolean;
+  /**
+   * `--codex-process` (env `CODEX_CONVEX_CODEX_PROCESS`): `per-job` runs one
+   * `codex app-server` per job or browser thread, `shared` one for the whole
+   * bridge (see `CodexProcessMode` for the trade-off; default `DEFAULT_CODEX_PROCESS_MODE`).
+   */
+  codexProcess: CodexProcessMode;
 };
 
 /** Human-readable lines of a bridge summary. */
@@ -96,6 +104,8 @@ export async function bridgeCommand(options: BridgeCommandOptions): Promise<void
       transport: new ConvexHttpTransport({ url, api: options.api, ...bridgeAuth(url, { authToken: options.authToken }) }),
       binaryPath: binary,
       codexVersion: version,
+      codexProcess: options.codexProcess,
+      cwd,
       logDir: logDir(options),
       jobs: jobsOf(options, cwd, (error) => {
         invalidJobs += 1;

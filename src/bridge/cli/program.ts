@@ -1,5 +1,6 @@
 /** The `codex-convex` program: its commands, options and help texts. */
 import { Command, Option } from "commander";
+import { CODEX_PROCESS_MODES, DEFAULT_CODEX_PROCESS_MODE } from "../codex/codexLease.js";
 import { bridgeCommand } from "./bridgeCommand.js";
 import { doctorCommand } from "./doctorCommand.js";
 import { addGlobalOptions, addOutboxOptions, addWorkOptions, apiOption, positiveInt } from "./options.js";
@@ -35,13 +36,25 @@ export function buildProgram(): Command {
     program
       .command("bridge")
       .description(
-        "Run many threads at once, each in its own codex process and outbox session; push everything to Convex.\n" +
+        "Run many threads at once, each in its own outbox session, on one shared codex app-server (or one per thread: --codex-process per-job);\n" +
+          "push everything to Convex.\n" +
           "On start, pushes what an earlier bridge left in the outbox and continues its jobs (by id).",
       )
       .option("--prompt <text>", "a turn of the --prompt job (repeat for more turns, run in order)", collect, [])
       .option("--job-id <id>", "id of the --prompt job, to continue it after a restart (default: a new id)")
       .option("--jobs <file>", 'JSON Lines of jobs {"id","prompts":[...],"cwd"?}; "-" reads stdin as lines arrive')
-      .option("--max-threads <n>", "jobs run at once (default 4)", positiveInt)
+      .option("--max-threads <n>", "threads run at once, jobs and browser threads together (default 4)", positiveInt)
+      .addOption(
+        new Option(
+          "--codex-process <mode>",
+          "per-job: one codex app-server per job or browser thread (a crash touches one thread); " +
+            "shared: one codex app-server for all of them (about a third of the memory, less CPU; a crash cuts off every running turn, " +
+            "which are recorded failed and their threads resumed on the restarted codex)",
+        )
+          .choices([...CODEX_PROCESS_MODES])
+          .env("CODEX_CONVEX_CODEX_PROCESS")
+          .default(DEFAULT_CODEX_PROCESS_MODE),
+      )
       .option("--keep-alive", "keep running after the jobs are done, until SIGINT/SIGTERM", false)
       .option("--serve", "also run commands queued from the browser for this paired device (start, send, steer, interrupt, answer, …); implies --keep-alive", false)
       .option("--workspace <dir>", "with --serve: a directory browsers may start threads in (repeat; default --cwd)", collect, [])

@@ -122,6 +122,8 @@ export async function startServeMode(options: ServeModeOptions): Promise<(reason
     codexVersion: options.codexVersion,
     workspaces,
     maxThreads: options.maxThreads,
+    launch: options.bridge.codexLauncher,
+    slots: options.bridge.threadSlots,
     logDir: options.logDir,
     log: options.log,
     onFatal: options.onRefused,

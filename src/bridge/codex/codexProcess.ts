@@ -11,8 +11,6 @@ import { holdWhileFull, type BackpressureOptions } from "../jobs/backpressure.js
 import { BridgeError } from "../errors.js";
 import type { BridgeLog } from "../log.js";
 import type { Outbox } from "../outbox/outbox.js";
-import { observeLines, PROGRESS_META_KEY, type JobProgress } from "../jobs/progress.js";
-import { expiredLine, mayChangePending } from "../jobs/pendingRequests.js";
 import { configError, NOT_SIGNED_IN_MESSAGE, notSignedIn } from "./codexLogin.js";
 import {
   getAuthStatus,
@@ -20,41 +18,24 @@ import {
   initialized,
   threadResume,
   threadStart,
-  turnInterrupt,
-  turnStart,
   type ThreadResumeResponse,
   type ThreadStartParams,
   type ThreadStartResponse,
-  type Turn,
-  type UserInput,
 } from "./protocol/index.js";
-import type { IncomingRequest, JsonRpcId, RequestMethod } from "./rpc.js";
+import type { IncomingRequest, JsonRpcId, RequestMethod, RequestOptions } from "./rpc.js";
 import type { RotatingLog } from "./stderrLog.js";
-import { TurnWatch } from "./turnWatch.js";
+import type { CodexLease } from "./codexLease.js";
+import { SessionSink, type ProgressCell } from "./sessionSink.js";
+import { runTurn, type CompletedTurn } from "./turnRunner.js";
+
+export { EXIT_RECORD_STDERR_BYTES, type ProgressCell } from "./sessionSink.js";
+export { TURN_FAILED_METHOD, TURN_INTERRUPT_GRACE_MS, type CompletedTurn } from "./turnRunner.js";
 
 /** How long `initialize`, `thread/start`, `thread/resume` and `turn/start` may take to answer, in ms. */
 export const CODEX_REQUEST_TIMEOUT_MS = 60_000;
 
 /** The name and version the bridge reports to codex in `initialize`. */
 export const CLIENT_INFO = { name: "codex_convex", title: "codex-convex bridge", version: "0.1.0" } as const;
-
-/** How long a stalled turn gets to end after `turn/interrupt` before codex is given up on, in ms. */
-export const TURN_INTERRUPT_GRACE_MS = 5_000;
-
-/** Method of the bridge record that fails a turn (codex died, or the bridge gave up on it); see `convex/lib/applyTurn.ts`. */
-export const TURN_FAILED_METHOD = "bridge/turnFailed";
-
-/** A turn as codex completed it, plus its answer. */
-export type CompletedTurn = Turn & {
-  /** The turn's last agent message (its `final_answer` when marked), or null when it has none. */
-  answer: string | null;
-};
-
-/** Bytes of codex's stderr tail kept in a `bridge/codexExited` record. */
-export const EXIT_RECORD_STDERR_BYTES = 2_048;
-
-/** Shared, persisted job progress: read before each store, replaced after (see `progress.ts`). */
-export type ProgressCell = { get(): JobProgress; set(next: JobProgress): void };
 
 /** Options of {@link CodexProcess.start}. */
 export type CodexProcessOptions = {
@@ -75,7 +56,7 @@ export type CodexProcessOptions = {
   /** Where codex's stderr goes; default: drained, only its tail kept. */
   stderrLog?: RotatingLog;
   /** Answers server requests; default {@link declineServerRequest}. */
-  onServerRequest?: (request: IncomingRequest, codex: CodexProcess) => void;
+  onServerRequest?: (request: IncomingRequest, codex: CodexLease) => void;
   /** When to stop reading codex while the outbox is nearly full; see `backpressure.ts`. */
   backpressure?: BackpressureOptions;
   /** How long a turn may go with codex retrying the model and no progress, in ms; default `CODEX_RETRY_TIMEOUT_MS`. */
@@ -93,7 +74,7 @@ const DECLINE: Record<string, unknown> = {
 };
 
 /** A running codex app-server bound to one outbox session. */
-export class CodexProcess {
+export class CodexProcess implements CodexLease {
   private reading = true;
   private closeError: Error | undefined;
   private readonly closed: Promise<Error | undefined>;
@@ -101,9 +82,11 @@ export class CodexProcess {
   private readonly listeners = new Set<(method: string, params: unknown) => void>();
   private server!: AppServer;
   private loginChecked: Promise<void> | undefined;
+  private readonly sink: SessionSink;
 
   private constructor(private readonly options: CodexProcessOptions) {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.sink = new SessionSink(options);
   }
 
   /**
@@ -136,8 +119,8 @@ export class CodexProcess {
    * Sends any request to codex (the line is stored in the outbox first).
    * @throws BridgeError `RPC_ERROR` (codex refused), `RPC_TIMEOUT`, `RPC_CLOSED`.
    */
-  request<Params, Result>(method: RequestMethod<Params, Result>, params: Params): Promise<Result> {
-    return this.server.connection.request(method, params);
+  request<Params, Result>(method: RequestMethod<Params, Result>, params: Params, options?: RequestOptions): Promise<Result> {
+    return this.server.connection.request(method, params, options);
   }
 
   /**
@@ -198,56 +181,29 @@ export class CodexProcess {
    *   refused; `CODEX_MODEL_UNREACHABLE` when a stalled turn does not end
    *   within {@link TURN_INTERRUPT_GRACE_MS} of `turn/interrupt`.
    */
-  async runTurn(threadId: string, prompt: string): Promise<CompletedTurn> {
-    await this.requireLogin();
-    let turnId: string | undefined;
-    const early = new Map<string, Turn>();
-    let resolveCompleted!: (turn: Turn) => void;
-    const completed = new Promise<Turn>((resolve) => (resolveCompleted = resolve));
-    let resolveStalled!: (reason: string) => void;
-    const stalled = new Promise<string>((resolve) => (resolveStalled = resolve));
-    const watch = new TurnWatch({ threadId, retryTimeoutMs: this.options.retryTimeoutMs, log: this.options.log, onStalled: resolveStalled });
-    const listener = (method: string, params: unknown) => {
-      watch.observe(method, params);
-      const p = params as { threadId?: string; turn?: Turn };
-      if (method !== "turn/completed" || p.threadId !== threadId || !p.turn) return;
-      if (turnId === undefined) early.set(p.turn.id, p.turn);
-      else if (p.turn.id === turnId) resolveCompleted(p.turn);
-    };
-    this.listeners.add(listener);
-    try {
-      const input: UserInput[] = [{ type: "text", text: prompt, text_elements: [] }];
-      const started = await this.server.connection.request(turnStart, { threadId, input });
-      const id = started.turn.id;
-      turnId = id;
-      watch.bind(id);
-      const done = early.get(id);
-      if (done) return { ...done, answer: watch.answer };
-      const exited = this.server.exited.then((exit) => {
-        throw this.exitError(exit, `before turn ${id} completed`);
-      });
-      const closed = this.closed.then((error) => {
-        throw new BridgeError("RPC_CLOSED", `Stopped reading codex before turn ${id} completed: ${error?.message ?? "stream ended"}.`, {
-          cause: error,
-        });
-      });
-      const ended = await Promise.race([completed, exited, closed, stalled]);
-      if (typeof ended !== "string") return { ...ended, answer: watch.answer };
-      return await this.failStalled(threadId, id, ended, Promise.race([completed, exited, closed]), watch.answer);
-    } finally {
-      watch.dispose();
-      this.listeners.delete(listener);
-    }
-  }
-
-  /** Records a stalled turn failed (before codex's own end of it, so the reason sticks), interrupts it, waits for its end. */
-  private async failStalled(threadId: string, turnId: string, reason: string, ended: Promise<Turn>, answer: string | null): Promise<CompletedTurn> {
-    this.options.log?.error(`turn ${turnId}: ${reason}`);
-    this.storeBridgeLine(TURN_FAILED_METHOD, { threadId, turnId, reason });
-    this.server.connection.request(turnInterrupt, { threadId, turnId }, { timeoutMs: TURN_INTERRUPT_GRACE_MS }).catch(() => {});
-    const turn = await Promise.race([ended, delay(TURN_INTERRUPT_GRACE_MS)]);
-    if (turn === undefined) throw new BridgeError("CODEX_MODEL_UNREACHABLE", `${reason} codex did not end the turn when asked to.`);
-    return { ...turn, status: "failed", error: { message: reason, codexErrorInfo: null, additionalDetails: null, misalignment: null }, answer };
+  runTurn(threadId: string, prompt: string): Promise<CompletedTurn> {
+    return runTurn(
+      {
+        request: (method, params, options) => this.request(method, params, options),
+        onNotification: (listener) => this.onNotification(listener),
+        lost: (when) =>
+          Promise.race([
+            this.server.exited.then((exit) => this.exitError(exit, when)),
+            this.closed.then(
+              (error) =>
+                new BridgeError("RPC_CLOSED", `Stopped reading codex ${when}: ${error?.message ?? "stream ended"}.`, {
+                  cause: error,
+                }),
+            ),
+          ]),
+        requireLogin: () => this.requireLogin(),
+        storeBridgeLine: (method, params) => this.sink.storeBridgeLine(method, params),
+        retryTimeoutMs: this.options.retryTimeoutMs,
+        log: this.options.log,
+      },
+      threadId,
+      prompt,
+    );
   }
 
   /**
@@ -282,16 +238,10 @@ export class CodexProcess {
   }
 
   private async spawn(): Promise<void> {
-    const { outbox, sessionId, progress } = this.options;
+    const { outbox } = this.options;
     const store = (lines: string[], origin: "codex" | "bridge") => {
       if (!this.reading) throw this.closeError ?? new BridgeError("CODEX_EXITED", "The bridge stopped reading codex.");
-      const receivedAt = Date.now();
-      const next = observeLines(progress.get(), lines, origin);
-      const meta = next ? { progress: next, ...(next.threadId ? { threadId: next.threadId } : {}) } : undefined;
-      const seqs = outbox.append(sessionId, lines.map((line) => ({ origin, line, receivedAt })), { meta });
-      if (next) progress.set(next);
-      if (origin === "codex") this.rememberRequestSeqs(lines, seqs);
-      this.options.onStored?.();
+      this.sink.store(lines, origin);
     };
     this.server = await spawnAppServer({
       binaryPath: this.options.binaryPath,
@@ -323,41 +273,9 @@ export class CodexProcess {
     this.server.connection.notify(initialized, undefined);
   }
 
-  /**
-   * Records codex's exit in the outbox, so Convex learns of it too, and the
-   * server requests it left unanswered as expired (their JSON-RPC ids died
-   * with it), in one transaction with the progress that forgets them.
-   */
+  /** Records codex's exit and expires the server requests it left unanswered (see `SessionSink.recordExit`). */
   private recordExit(exit: AppServerExit): void {
-    const line = JSON.stringify({
-      method: "bridge/codexExited",
-      params: { code: exit.code, signal: exit.signal, stderrTail: this.stderrTail().slice(-EXIT_RECORD_STDERR_BYTES) },
-    });
-    const { progress } = this.options;
-    const current = progress.get();
-    const reason = `codex exited (code ${exit.code}, signal ${exit.signal}) before the request was answered`;
-    const expired = current.pendingRequests.map((request) => ({ origin: "bridge" as const, line: expiredLine(request, reason) }));
-    const next = expired.length > 0 ? { ...current, pendingRequests: [] } : null;
-    try {
-      this.options.outbox.append(this.options.sessionId, [{ origin: "bridge", line }, ...expired], {
-        ignoreCap: true,
-        ...(next ? { meta: { [PROGRESS_META_KEY]: next } } : {}),
-      });
-      if (next) progress.set(next);
-      this.options.onStored?.();
-    } catch (error) {
-      this.options.log?.warn(`could not record bridge/codexExited in the outbox: ${(error as Error).message}`);
-    }
-  }
-
-  /** Appends a line the bridge writes itself (origin `bridge`) to the session. */
-  private storeBridgeLine(method: string, params: Record<string, unknown>): void {
-    try {
-      this.options.outbox.append(this.options.sessionId, [{ origin: "bridge", line: JSON.stringify({ method, params }) }], { ignoreCap: true });
-      this.options.onStored?.();
-    } catch (error) {
-      this.options.log?.warn(`could not record ${method} in the outbox: ${(error as Error).message}`);
-    }
+    this.sink.recordExit(exit, this.stderrTail());
   }
 
   /**
@@ -366,24 +284,7 @@ export class CodexProcess {
    * @returns the seq, or undefined for an id this codex never sent.
    */
   requestSeq(id: JsonRpcId): number | undefined {
-    return this.requestSeqs.get(JSON.stringify(id));
-  }
-
-  private readonly requestSeqs = new Map<string, number>();
-
-  private rememberRequestSeqs(lines: readonly string[], seqs: readonly number[]): void {
-    lines.forEach((line, index) => {
-      if (!mayChangePending(line, "codex")) return;
-      try {
-        const message = JSON.parse(line) as { id?: unknown; method?: unknown };
-        const seq = seqs[index];
-        if ((typeof message.id === "number" || typeof message.id === "string") && typeof message.method === "string" && seq !== undefined) {
-          this.requestSeqs.set(JSON.stringify(message.id), seq);
-        }
-      } catch {
-        // Not JSON: not a request.
-      }
-    });
+    return this.sink.requestSeq(id);
   }
 
   /** Answers a server request. */
@@ -398,12 +299,8 @@ export class CodexProcess {
 }
 
 /** Declines approvals and refuses other server requests, so codex never waits on a bridge that cannot ask anyone. */
-export function declineServerRequest(request: IncomingRequest, codex: CodexProcess): void {
+export function declineServerRequest(request: IncomingRequest, codex: Pick<CodexLease, "respond" | "respondError">): void {
   const answer = DECLINE[request.method];
   if (answer !== undefined) codex.respond(request, answer);
   else codex.respondError(request, -32601, `codex-convex cannot answer ${request.method} in this mode.`);
-}
-
-function delay(ms: number): Promise<undefined> {
-  return new Promise((resolve) => setTimeout(() => resolve(undefined), ms));
 }

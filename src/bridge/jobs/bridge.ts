@@ -15,7 +15,13 @@
  * (`BRIDGE_WIDE_ERROR_CODES`: the token was refused, the device revoked, the
  * host functions missing), the whole bridge stops as on SIGTERM.
  */
+import { randomUUID } from "node:crypto";
 import os from "node:os";
+import path from "node:path";
+import type { CodexLauncher, CodexProcessMode } from "../codex/codexLease.js";
+import { SessionSink } from "../codex/sessionSink.js";
+import { SharedCodex } from "../codex/sharedCodex.js";
+import { RotatingLog } from "../codex/stderrLog.js";
 import { adviceFor, BRIDGE_WIDE_ERROR_CODES, BridgeError, isBridgeError } from "../errors.js";
 import { checkContinuation, type Job } from "./jobs.js";
 import { JobRunner, type JobResult, type JobRunnerOptions } from "./jobRunner.js";
@@ -24,10 +30,14 @@ import type { Outbox } from "../outbox/outbox.js";
 import { readProgress } from "./progress.js";
 import type { BackpressureOptions } from "./backpressure.js";
 import { SessionHandle, type PusherTuning } from "./sessionHandle.js";
+import { ThreadSlots } from "./threadSlots.js";
 import type { IngestTransport } from "../push/transport.js";
 import { sessionsLeftBehind, type BridgeSnapshot, type BridgeSummary, type SessionSummary } from "./bridgeSummary.js";
 
 export type { BridgeSnapshot, BridgeSummary, LeftBehind, PushStop, SessionSummary } from "./bridgeSummary.js";
+
+/** Meta key marking the bridge-level session of a shared codex (its lines that belong to no thread). */
+export const SHARED_CODEX_META_KEY = "sharedCodex";
 
 /** Jobs run at once by default (each is one codex process). */
 export const DEFAULT_MAX_CONCURRENT_JOBS = 4;
@@ -52,11 +62,25 @@ export type BridgeOptions = {
   codexVersion?: string;
   codexEnv?: NodeJS.ProcessEnv;
   codexArgs?: string[];
+  /**
+   * How codex runs (see `CodexProcessMode`): `per-job` (default here) gives
+   * every job and browser thread its own `codex app-server`; `shared` runs them
+   * all on one, owned by the bridge, restarted (and every affected thread
+   * resumed) when it dies; its lines that belong to no thread go to a
+   * bridge-level session (meta `sharedCodex: true`).
+   */
+  codexProcess?: CodexProcessMode;
+  /** Working directory of the shared codex; default this process's. */
+  cwd?: string;
   /** Directory of codex's rotated stderr logs; default: not kept. */
   logDir?: string;
   /** The work; an async iterable (stdin) is read as it arrives. */
   jobs: Iterable<Job> | AsyncIterable<Job>;
-  /** Default {@link DEFAULT_MAX_CONCURRENT_JOBS}. */
+  /**
+   * Most threads at once, jobs and serve mode's browser threads together
+   * (`--max-threads`; serve mode takes its slots from {@link Bridge.threadSlots}).
+   * Default {@link DEFAULT_MAX_CONCURRENT_JOBS}.
+   */
   maxConcurrentJobs?: number;
   /** Adopt sessions an earlier bridge left behind; default true. */
   resumeLeftovers?: boolean;
@@ -82,15 +106,33 @@ export class Bridge {
   private readonly runners = new Map<string, { runner: JobRunner; job: Job }>();
   private readonly results: JobResult[] = [];
   private readonly jobRuns = new Set<Promise<void>>();
-  private readonly waiting: Array<() => void> = [];
-  private active = 0;
+  /** The `--max-threads` slots, shared with serve mode's browser threads. */
+  readonly threadSlots: ThreadSlots;
   private stopReason: string | null = null;
   private resolveStop!: () => void;
   private readonly stopped = new Promise<void>((resolve) => (this.resolveStop = resolve));
   private readonly log: BridgeLog;
+  private readonly shared: SharedCodex | null;
+  private sharedStderr: RotatingLog | undefined;
+  private sharedSessionId: string | null = null;
 
   constructor(private readonly options: BridgeOptions) {
     this.log = options.log ?? SILENT_LOG;
+    this.threadSlots = new ThreadSlots(options.maxConcurrentJobs ?? DEFAULT_MAX_CONCURRENT_JOBS);
+    this.shared = options.codexProcess === "shared" ? this.sharedCodex() : null;
+  }
+
+  /**
+   * Where jobs and browser threads get codex: the shared codex's leases in
+   * `shared` mode, else undefined (each starts a `CodexProcess` of its own).
+   */
+  get codexLauncher(): CodexLauncher | undefined {
+    return this.shared?.launch;
+  }
+
+  /** The pid of the shared codex while it runs (shared mode), else undefined. */
+  get sharedCodexPid(): number | undefined {
+    return this.shared?.pid;
   }
 
   /**
@@ -113,6 +155,7 @@ export class Bridge {
       await this.options.beforeClose?.(this.stopReason ?? "the bridge is exiting").catch((error: unknown) => this.log.error(`stopping serve mode: ${(error as Error).message}`));
       await Promise.all([...this.runners.values()].map(({ runner }) => runner.stop(this.stopReason ?? "the bridge is exiting")));
       await Promise.all(this.jobRuns);
+      await this.closeShared();
     }
     const timeout = this.stopReason === null
       ? (this.options.flushTimeoutMs ?? DONE_FLUSH_TIMEOUT_MS)
@@ -140,7 +183,7 @@ export class Bridge {
     if (this.stopReason !== null) return;
     this.stopReason = reason;
     this.log.info(`stopping (${reason}): no new turns; flushing the outbox`);
-    for (const wake of this.waiting.splice(0)) wake();
+    this.threadSlots.changed();
     this.resolveStop();
     for (const { runner } of this.runners.values()) void runner.stop(`the bridge was stopped (${reason})`);
   }
@@ -217,10 +260,13 @@ export class Bridge {
   private async consumeJobs(): Promise<void> {
     for await (const job of this.options.jobs) {
       if (this.stopReason !== null) break;
-      await this.slot();
-      if (this.stopReason !== null) break;
+      await this.threadSlots.takeForJob(() => this.stopReason !== null);
+      if (this.stopReason !== null) {
+        this.threadSlots.releaseJob();
+        break;
+      }
       const run = this.runJob(job).finally(() => {
-        this.release();
+        this.threadSlots.releaseJob();
         this.jobRuns.delete(run);
       });
       this.jobRuns.add(run);
@@ -264,6 +310,7 @@ export class Bridge {
         backpressure: this.options.backpressure,
         log: this.log,
         ...this.options.supervision,
+        ...(this.shared ? { launch: this.shared.launch } : {}),
       });
       this.runners.set(job.id, { runner, job });
       this.log.info(`job ${job.id}: session ${sessionId.slice(0, 8)}, prompt ${handle.get().nextPrompt + 1}/${job.prompts.length}`);
@@ -274,6 +321,46 @@ export class Bridge {
       this.log.error(`job ${job.id}: ${message}`);
       const errorCode = error instanceof BridgeError ? error.code : null;
       this.results.push({ jobId: job.id, sessionId: sessionId ?? "", threadId: null, state: "failed", turns: [], codexRestarts: 0, error: message, errorCode });
+    }
+  }
+
+  /** The shared codex of `shared` mode; its bridge-level session is opened on first need. */
+  private sharedCodex(): SharedCodex {
+    const { outbox, logDir } = this.options;
+    this.sharedStderr = logDir ? new RotatingLog(path.join(logDir, "codex-shared.log")) : undefined;
+    const cwd = this.options.cwd ?? process.cwd();
+    return new SharedCodex({
+      binaryPath: this.options.binaryPath,
+      cwd,
+      env: this.options.codexEnv,
+      codexArgs: this.options.codexArgs,
+      stderrLog: this.sharedStderr,
+      backpressure: this.options.backpressure,
+      log: this.log,
+      openBridgeSession: () => {
+        const sessionId = outbox.createSession(
+          { cwd, codexVersion: this.options.codexVersion, hostname: os.hostname(), [SHARED_CODEX_META_KEY]: true },
+          { jobId: `shared-codex-${randomUUID().slice(0, 8)}` },
+        );
+        this.sharedSessionId = sessionId;
+        const handle = this.openHandle(sessionId);
+        // No progress: the bridge-level session runs no job (a stray thread's lines must not make it that thread's session).
+        return new SessionSink({ outbox, sessionId, onStored: () => handle.pusher.kick(), log: this.log });
+      },
+    });
+  }
+
+  /** Stops the shared codex (after every lease ended) and marks its bridge-level session done. */
+  private async closeShared(): Promise<void> {
+    if (!this.shared) return;
+    try {
+      await this.shared.close();
+      const handle = this.sharedSessionId ? this.handles.get(this.sharedSessionId) : undefined;
+      handle?.update({ done: true });
+    } catch (error) {
+      this.log.error(`stopping the shared codex: ${(error as Error).message}`);
+    } finally {
+      this.sharedStderr?.close();
     }
   }
 
@@ -299,15 +386,4 @@ export class Bridge {
     };
   }
 
-  /** Waits for a free job slot (or stop). */
-  private async slot(): Promise<void> {
-    const max = Math.max(1, this.options.maxConcurrentJobs ?? DEFAULT_MAX_CONCURRENT_JOBS);
-    while (this.active >= max && this.stopReason === null) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active += 1;
-  }
-
-  private release(): void {
-    this.active -= 1;
-    this.waiting.shift()?.();
-  }
 }

@@ -1,5 +1,7 @@
 /** Running threads: the bridge, jobs and their runners, sessions, progress, backpressure, one-turn run. */
-export { Bridge, DEFAULT_MAX_CONCURRENT_JOBS, DONE_FLUSH_TIMEOUT_MS, SHUTDOWN_FLUSH_TIMEOUT_MS } from "./bridge.js";
+export { Bridge, DEFAULT_MAX_CONCURRENT_JOBS, DONE_FLUSH_TIMEOUT_MS, SHARED_CODEX_META_KEY, SHUTDOWN_FLUSH_TIMEOUT_MS } from "./bridge.js";
+export { SLOT_RECHECK_MS, ThreadSlots } from "./threadSlots.js";
+export type { ServeSlotUser } from "./threadSlots.js";
 export type { BridgeOptions, BridgeSnapshot, BridgeSummary, LeftBehind, PushStop, SessionSummary } from "./bridge.js";
 export { BACKPRESSURE_HEADROOM_BYTES, BACKPRESSURE_POLL_MS, BACKPRESSURE_RESUME_RATIO } from "./backpressure.js";
 export type { BackpressureOptions } from "./backpressure.js";

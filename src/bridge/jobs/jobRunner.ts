@@ -15,6 +15,7 @@
  */
 import path from "node:path";
 import { CodexProcess, type CodexProcessOptions } from "../codex/codexProcess.js";
+import type { CodexLauncher, CodexLease } from "../codex/codexLease.js";
 import { BridgeError, isBridgeError, type BridgeErrorCode } from "../errors.js";
 import type { BackpressureOptions } from "./backpressure.js";
 import type { Job } from "./jobs.js";
@@ -96,12 +97,14 @@ export type JobRunnerOptions = {
   onServerRequest?: CodexProcessOptions["onServerRequest"];
   /** How long a turn may go with codex retrying the model and no progress, in ms; default `CODEX_RETRY_TIMEOUT_MS`. */
   retryTimeoutMs?: number;
+  /** Where the job gets codex (`--codex-process`); default a process of its own (`CodexProcess.start`). */
+  launch?: CodexLauncher;
 };
 
 /** Runs one job; see the module comment. */
 export class JobRunner {
   state: JobState = "queued";
-  private codex: CodexProcess | undefined;
+  private codex: CodexLease | undefined;
   private stopping: string | null = null;
   private restarts = 0;
   private readonly turns: TurnReport[] = [];
@@ -195,9 +198,9 @@ export class JobRunner {
   /** One codex process: start it, open the thread, run prompts until done or codex dies. */
   private async runCodexOnce(): Promise<void> {
     const { handle, job } = this.options;
-    let codex: CodexProcess | undefined;
+    let codex: CodexLease | undefined;
     try {
-      codex = await CodexProcess.start({
+      codex = await (this.options.launch ?? CodexProcess.start)({
         binaryPath: this.options.binaryPath,
         cwd: job.cwd,
         env: this.options.codexEnv,
@@ -230,7 +233,7 @@ export class JobRunner {
     }
   }
 
-  private async runPrompt(codex: CodexProcess, threadId: string, index: number): Promise<void> {
+  private async runPrompt(codex: CodexLease, threadId: string, index: number): Promise<void> {
     const { handle, job } = this.options;
     handle.update({ sentPrompt: index });
     const started = Date.now();
@@ -241,7 +244,7 @@ export class JobRunner {
   }
 
   /** Opens the job's thread: resumes it when known, else starts it. */
-  private async openThread(codex: CodexProcess): Promise<string> {
+  private async openThread(codex: CodexLease): Promise<string> {
     const { handle, job } = this.options;
     const known = handle.get();
     if (known.threadId !== null) {
@@ -263,7 +266,7 @@ export class JobRunner {
   }
 
   /** After a failed step: a crash of codex is recorded and retried; anything else stops codex and fails the job. */
-  private async afterFailure(codex: CodexProcess | undefined, error: unknown): Promise<void> {
+  private async afterFailure(codex: CodexLease | undefined, error: unknown): Promise<void> {
     if (codex === undefined || isBridgeError(error, "CODEX_SPAWN_FAILED")) throw error;
     const full = causedBy(error, "OUTBOX_FULL");
     const exit = full ? null : await Promise.race([codex.exited, delay(CODEX_EXIT_WAIT_MS)]);

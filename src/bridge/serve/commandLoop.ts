@@ -8,29 +8,35 @@
  *   run, and its outcome recorded twice: `completeCommand` for the command row
  *   and a `bridge/command` line in the thread's outbox session.
  * - Commands of one thread run one after another, in queue order; threads run
- *   side by side, each in its own codex, at most `maxThreads` codex at once
- *   (an idle one is stopped to make room; a command that finds no room stays
- *   queued until a slot frees).
+ *   side by side, each in its own codex (or lease of the shared codex), at
+ *   most `--max-threads` at once together with the bridge's jobs (an idle
+ *   thread is stopped to make room; a command that finds no room stays queued
+ *   until a slot frees).
  * - On start, commands a dead bridge left claimed are finished as the
  *   `CommandLog` says: never sent twice.
+ *
+ * What each command does is in `commandExecute.ts`, the threads and their
+ * sessions in `browserThreads.ts`, how failures read in `commandErrors.ts`.
  */
 import os from "node:os";
 import path from "node:path";
-import { BridgeError, isBridgeError } from "../errors.js";
-import { rpcErrorDetails } from "../codex/rpc.js";
+import type { BridgeError } from "../errors.js";
 import type { ServerRequestBroker } from "../codex/serverRequestBroker.js";
+import type { CodexLauncher } from "../codex/codexLease.js";
 import type { BackpressureOptions } from "../jobs/backpressure.js";
 import type { SessionHandle } from "../jobs/sessionHandle.js";
-import { readProgress } from "../jobs/progress.js";
+import { ThreadSlots } from "../jobs/threadSlots.js";
 import { SILENT_LOG, type BridgeLog } from "../log.js";
 import type { Outbox } from "../outbox/outbox.js";
-import { RotatingLog } from "../codex/stderrLog.js";
 import { hostErrorData, isPermanentDeviceError } from "../device/hostErrors.js";
-import { InvalidCommand, parseCommand, type ParsedCommand } from "./commandArgs.js";
+import { BrowserThreads } from "./browserThreads.js";
+import { executeCommand } from "./commandExecute.js";
+import { deviceRefused, toCommandError } from "./commandErrors.js";
 import type { CommandLog } from "./commandLog.js";
 import type { CommandOutcome, CommandSource, DeviceCommand, HeartbeatResult, WorkspaceDeclaration } from "./commandSource.js";
-import { threadArchive, threadFork, threadRevert, threadSetName, threadTurnsList, threadUnarchive } from "./serveProtocol.js";
-import { NO_ACTIVE_TURN, ServeThread } from "./serveThread.js";
+
+export { REQUEST_EXPIRED } from "./commandErrors.js";
+export { SERVE_META_KEY } from "./browserThreads.js";
 
 /** How often the bridge tells the host it is online, in ms. */
 export const DEVICE_HEARTBEAT_MS = 15_000;
@@ -50,12 +56,6 @@ export const MAX_REPORT_RETRY_MS = 15_000;
 /** Method of the outbox line recording a command's outcome on its thread. */
 export const COMMAND_RECORD_METHOD = "bridge/command";
 
-/** Error code of an answer to a request codex no longer waits for (answered, timed out, or its codex is gone). */
-export const REQUEST_EXPIRED = "REQUEST_EXPIRED";
-
-/** Meta key marking an outbox session as a thread run from the browser. */
-export const SERVE_META_KEY = "serve";
-
 /** Options of {@link CommandLoop}. */
 export type CommandLoopOptions = {
   source: CommandSource;
@@ -70,8 +70,15 @@ export type CommandLoopOptions = {
   codexArgs?: string[];
   /** Working directories browsers may start threads in (absolute). */
   workspaces: WorkspaceDeclaration[];
-  /** Most codex processes for browser threads at once; default 4. */
+  /** Most threads at once when no `slots` are given; default 4. */
   maxThreads?: number;
+  /**
+   * The bridge's `--max-threads` slots (`Bridge.threadSlots`), so browser
+   * threads and jobs count together; default: slots of this loop's own, `maxThreads` of them.
+   */
+  slots?: ThreadSlots;
+  /** Where threads get codex (`--codex-process`); default a process of their own. */
+  launch?: CodexLauncher;
   /** Directory of codex's rotated stderr logs; default: not kept. */
   logDir?: string;
   backpressure?: BackpressureOptions;
@@ -86,19 +93,9 @@ export type CommandLoopOptions = {
   log?: BridgeLog;
 };
 
-/** A command that failed, with the code the browser sees. */
-class CommandFailure extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** See the module comment. */
 export class CommandLoop {
-  private readonly threads = new Map<string, ServeThread>();
+  private readonly threads: BrowserThreads;
   private readonly queues = new Map<string, Promise<void>>();
   private readonly inflight = new Set<Promise<void>>();
   private readonly handled = new Set<string>();
@@ -109,11 +106,25 @@ export class CommandLoop {
   private timers: Array<ReturnType<typeof setInterval>> = [];
   private stopped = false;
   private readonly log: BridgeLog;
-  private readonly maxThreads: number;
+  private readonly slots: ThreadSlots;
 
   constructor(private readonly options: CommandLoopOptions) {
     this.log = options.log ?? SILENT_LOG;
-    this.maxThreads = Math.max(1, options.maxThreads ?? 4);
+    this.slots = options.slots ?? new ThreadSlots(options.maxThreads ?? 4);
+    this.threads = new BrowserThreads({
+      ...options,
+      log: this.log,
+      onNotification: (thread, method, params) => {
+        options.onNotification?.(thread.threadId, method, params);
+        if (method === "turn/completed" || method === "serverRequest/resolved") queueMicrotask(() => this.pump());
+      },
+    });
+    this.slots.attachServe({ inUse: () => this.threads.loadedCount() + this.pendingLoads, reclaimIdle: () => this.stopIdle("its slot was needed for a job") });
+  }
+
+  private get commandContext() {
+    const { commandLog, broker, openHandle } = this.options;
+    return { threads: this.threads, workspaceIds: () => this.workspaceIds, commandLog, broker, openHandle };
   }
 
   /**
@@ -136,7 +147,7 @@ export class CommandLoop {
 
   /** Threads whose codex runs now. */
   runningThreadIds(): string[] {
-    return [...this.threads.values()].filter((t) => t.loaded && t.threadId !== null).map((t) => t.threadId as string);
+    return this.threads.runningThreadIds();
   }
 
   /**
@@ -149,7 +160,8 @@ export class CommandLoop {
     this.unsubscribe?.();
     for (const timer of this.timers) clearInterval(timer);
     await Promise.race([Promise.all(this.inflight), delay(graceMs)]);
-    await Promise.all([...this.threads.values()].map((thread) => thread.unload(`the bridge was stopped (${reason})`)));
+    await this.threads.unloadAll(`the bridge was stopped (${reason})`);
+    this.slots.changed();
   }
 
   /** Looks at the queued commands and starts those that can run now. */
@@ -171,6 +183,7 @@ export class CommandLoop {
         .catch((error: unknown) => this.log.error(`command ${command.commandId}: ${(error as Error).message} (the command log keeps it; the next start reports it)`))
         .finally(() => {
           if (needsLoad) this.pendingLoads -= 1;
+          this.slots.changed();
           this.inflight.delete(run);
           if (this.queues.get(key) === run) this.queues.delete(key);
         });
@@ -186,21 +199,21 @@ export class CommandLoop {
     return !thread?.loaded;
   }
 
+  /** Whether a thread could load now: a slot is free (jobs and browser threads count together), or an idle thread can give its up. */
   private slotAvailable(): boolean {
-    const loaded = [...this.threads.values()].filter((t) => t.loaded).length;
-    if (loaded + this.pendingLoads < this.maxThreads) return true;
-    return [...this.threads.values()].some((t) => t.loaded && t.idle);
+    return this.slots.inUse() < this.slots.max || this.threads.hasIdle();
   }
 
-  /** Makes room for one more codex: stops the idle thread used longest ago. */
+  /** Makes room for one more codex (this command's load is counted already): stops the idle thread used longest ago. */
   private async makeRoom(): Promise<void> {
-    const loaded = [...this.threads.values()].filter((t) => t.loaded);
-    if (loaded.length + this.pendingLoads <= this.maxThreads) return;
-    const victim = loaded.filter((t) => t.idle).sort((a, b) => a.lastUsedAt - b.lastUsedAt)[0];
-    if (victim) {
-      this.log.info(`thread ${victim.threadId}: stopping its idle codex to make room (--max-threads ${this.maxThreads})`);
-      await victim.unload("its slot was needed for another thread");
-    }
+    if (this.slots.inUse() <= this.slots.max) return;
+    await this.stopIdle("its slot was needed for another thread");
+  }
+
+  /** Stops the idle browser thread used longest ago. @returns whether one was stopped. */
+  private async stopIdle(reason: string): Promise<boolean> {
+    if (this.stopped) return false;
+    return this.threads.stopIdle(reason, this.slots.max);
   }
 
   /** Claims, runs and reports one command. Never rejects. */
@@ -225,7 +238,7 @@ export class CommandLoop {
     const where: { threadId?: string; sessionId?: string } = { threadId: claimed.threadId };
     let outcome: CommandOutcome;
     try {
-      outcome = { result: await this.execute(claimed, where) };
+      outcome = { result: await executeCommand(claimed, where, this.commandContext) };
     } catch (error) {
       outcome = { error: toCommandError(error) };
       this.log.warn(`command ${claimed.kind} ${claimed.commandId} failed: [${outcome.error?.code}] ${outcome.error?.message}`);
@@ -237,7 +250,7 @@ export class CommandLoop {
   private async finish(commandId: string, kind: string, outcome: CommandOutcome, where: { threadId?: string; sessionId?: string }): Promise<void> {
     const threadId = outcome.result?.threadId ?? where.threadId;
     this.options.commandLog.finished(commandId, outcome, { threadId, sessionId: where.sessionId });
-    const sessionId = where.sessionId ?? (threadId ? this.sessionOfThread(threadId) : undefined);
+    const sessionId = where.sessionId ?? (threadId ? this.threads.sessionOfThread(threadId) : undefined);
     if (sessionId) {
       try {
         this.options.openHandle(sessionId).record(COMMAND_RECORD_METHOD, {
@@ -275,151 +288,6 @@ export class CommandLoop {
     }
   }
 
-  /** Runs one claimed command. @returns its result. @throws CommandFailure, InvalidCommand, BridgeError. */
-  private async execute(command: DeviceCommand, where: { threadId?: string; sessionId?: string }): Promise<{ threadId?: string; turnId?: string }> {
-    const parsed = parseCommand(command);
-    const sent = (sessionId?: string) => this.options.commandLog.sent(command.commandId, { threadId: where.threadId, sessionId: sessionId ?? where.sessionId });
-    const clientUserMessageId = command.idempotencyKey;
-    switch (parsed.kind) {
-      case "startThread": {
-        // The path is this bridge's own declaration for the id; a `cwd` in the arguments counts only if declared too.
-        const cwd = this.workspaceIds.get(parsed.workspaceId) ?? (parsed.cwd && this.declared(parsed.cwd) ? path.resolve(parsed.cwd) : undefined);
-        if (!cwd) throw new CommandFailure("WORKSPACE_NOT_FOUND", `This device declares no workspace ${parsed.workspaceId}; pick one of the device's workspaces.`);
-        const thread = this.newThread(cwd, { startedBy: command.commandId });
-        where.sessionId = thread.sessionId;
-        const started = await thread.startThread(parsed.prompt, { model: parsed.model, clientUserMessageId, beforeTurn: () => sent(thread.sessionId) });
-        this.threads.set(started.threadId, thread);
-        where.threadId = started.threadId;
-        return started;
-      }
-      case "sendMessage": {
-        const thread = this.thread(parsed.threadId, where);
-        const { turnId } = await thread.sendMessage(parsed.text, { clientUserMessageId, beforeSend: () => sent() });
-        return { threadId: parsed.threadId, turnId };
-      }
-      case "interruptTurn": {
-        const thread = this.threads.get(parsed.threadId);
-        if (thread) where.sessionId = thread.sessionId;
-        const turnId = thread ? await thread.interrupt(() => sent()) : null;
-        if (turnId === null) throw new CommandFailure(NO_ACTIVE_TURN, `No turn of thread ${parsed.threadId} is running on this device; there is nothing to interrupt.`);
-        return { threadId: parsed.threadId, turnId };
-      }
-      case "answerServerRequest":
-        return this.answer(parsed, where, sent);
-      case "archiveThread":
-      case "unarchiveThread": {
-        const thread = this.thread(parsed.threadId, where);
-        if (parsed.kind === "archiveThread") await thread.request(threadArchive, { threadId: parsed.threadId }, () => sent());
-        else await thread.request(threadUnarchive, { threadId: parsed.threadId }, () => sent());
-        return { threadId: parsed.threadId };
-      }
-      case "renameThread":
-        await this.thread(parsed.threadId, where).request(threadSetName, { threadId: parsed.threadId, name: parsed.name }, () => sent());
-        return { threadId: parsed.threadId };
-      case "forkThread": {
-        const source = this.thread(parsed.threadId, where);
-        const cwd = this.cwdOf(source.sessionId);
-        const fork = this.newThread(cwd, { forkedFrom: parsed.threadId, startedBy: command.commandId });
-        where.sessionId = fork.sessionId;
-        const { thread } = await fork.request(threadFork, { threadId: parsed.threadId, cwd, excludeTurns: true }, () => sent(fork.sessionId));
-        this.options.openHandle(fork.sessionId).update({ threadId: thread.id });
-        this.threads.set(thread.id, fork);
-        return { threadId: thread.id };
-      }
-      case "rollbackThread":
-        return this.rollback(parsed, where, sent);
-    }
-  }
-
-  private answer(parsed: Extract<ParsedCommand, { kind: "answerServerRequest" }>, where: { sessionId?: string }, sent: () => void): { threadId: string } {
-    const thread = this.threads.get(parsed.threadId);
-    if (thread) where.sessionId = thread.sessionId;
-    sent();
-    const refusal = this.options.broker.answer(parsed.threadId, parsed.jsonRpcId, { result: parsed.response }, parsed.method, parsed.requestSeq);
-    if (refusal === "WRONG_METHOD") throw new CommandFailure("INVALID_COMMAND", `Request ${JSON.stringify(parsed.jsonRpcId)} of thread ${parsed.threadId} is not a ${parsed.method}.`);
-    if (refusal === "NOT_PENDING") {
-      throw new CommandFailure(
-        REQUEST_EXPIRED,
-        `codex no longer waits for request ${JSON.stringify(parsed.jsonRpcId)} of thread ${parsed.threadId}: it was answered (maybe by --unattended after --approval-timeout), or its codex stopped (then it is recorded expired).`,
-      );
-    }
-    return { threadId: parsed.threadId };
-  }
-
-  private async rollback(parsed: Extract<ParsedCommand, { kind: "rollbackThread" }>, where: { sessionId?: string }, sent: () => void): Promise<{ threadId: string }> {
-    const thread = this.thread(parsed.threadId, where);
-    if (thread.activeTurnId !== null) throw new CommandFailure("TURN_RUNNING", `A turn of thread ${parsed.threadId} is running; interrupt it before rolling back.`);
-    const { data } = await thread.request(threadTurnsList, { threadId: parsed.threadId, limit: parsed.numTurns, sortDirection: "desc" });
-    const before = data[parsed.numTurns - 1];
-    if (data.length < parsed.numTurns || !before) {
-      throw new CommandFailure("INVALID_COMMAND", `Thread ${parsed.threadId} has ${data.length} turn(s); it cannot roll back ${parsed.numTurns}.`);
-    }
-    await thread.request(threadRevert, { threadId: parsed.threadId, beforeTurnId: before.id }, sent);
-    return { threadId: parsed.threadId };
-  }
-
-  /** The browser thread `threadId`, found in memory or (after a restart) in the outbox. */
-  private thread(threadId: string, where: { sessionId?: string }): ServeThread {
-    let thread = this.threads.get(threadId);
-    if (!thread) {
-      const sessionId = this.sessionOfThread(threadId, true);
-      if (!sessionId) {
-        throw new CommandFailure("THREAD_NOT_FOUND", `This device has no browser thread ${threadId} in its outbox (threads of --jobs/--prompt take no commands but answers).`);
-      }
-      thread = this.serveThread(this.options.openHandle(sessionId), this.cwdOf(sessionId));
-      this.threads.set(threadId, thread);
-    }
-    where.sessionId = thread.sessionId;
-    return thread;
-  }
-
-  private sessionOfThread(threadId: string, serveOnly = false): string | undefined {
-    const known = [...this.threads.values()].find((t) => t.threadId === threadId);
-    if (known) return known.sessionId;
-    const records = this.options.outbox.sessions().filter((r) => readProgress(r.meta).threadId === threadId && (!serveOnly || r.meta[SERVE_META_KEY] === true));
-    return records.at(-1)?.sessionId;
-  }
-
-  private cwdOf(sessionId: string): string {
-    const cwd = this.options.outbox.session(sessionId).meta.cwd;
-    if (typeof cwd !== "string" || !this.declared(cwd)) {
-      throw new CommandFailure("WORKSPACE_NOT_FOUND", `The thread's working directory is not one this bridge declares any more (--workspace); restart it with that workspace.`);
-    }
-    return cwd;
-  }
-
-  private declared(cwd: string): boolean {
-    return this.options.workspaces.some((w) => path.resolve(w.path) === path.resolve(cwd));
-  }
-
-  private newThread(cwd: string, meta: Record<string, string>): ServeThread {
-    const { outbox } = this.options;
-    const sessionId = outbox.createSession(
-      { cwd, codexVersion: this.options.codexVersion, hostname: os.hostname(), [SERVE_META_KEY]: true, ...meta },
-      { jobId: `serve-${meta.startedBy ?? ""}`.slice(0, 64) },
-    );
-    return this.serveThread(this.options.openHandle(sessionId), cwd);
-  }
-
-  private serveThread(handle: SessionHandle, cwd: string): ServeThread {
-    const thread: ServeThread = new ServeThread({
-      handle,
-      cwd,
-      binaryPath: this.options.binaryPath,
-      codexEnv: this.options.codexEnv,
-      codexArgs: this.options.codexArgs,
-      broker: this.options.broker,
-      backpressure: this.options.backpressure,
-      stderrLog: this.options.logDir ? new RotatingLog(path.join(this.options.logDir, `codex-${handle.sessionId}.log`)) : undefined,
-      onNotification: (method, params) => {
-        this.options.onNotification?.(thread.threadId, method, params);
-        if (method === "turn/completed" || method === "serverRequest/resolved") queueMicrotask(() => this.pump());
-      },
-      log: this.log,
-    });
-    return thread;
-  }
-
   /** Finishes and reports what a dead bridge left in the command log. */
   private recover(): void {
     for (const entry of this.options.commandLog.recover()) {
@@ -427,7 +295,7 @@ export class CommandLoop {
       let outcome = entry.outcome ?? {};
       if (outcome.result && !outcome.result.threadId && entry.sessionId) {
         // A thread started just before the crash: its id is in the session's progress.
-        const threadId = this.sessionThread(entry.sessionId);
+        const threadId = this.threads.sessionThread(entry.sessionId);
         if (threadId) outcome = { result: { ...outcome.result, threadId } };
       }
       this.log.info(`command ${entry.commandId} (${entry.kind}) left by an earlier bridge: reported ${outcome.error ? `failed [${outcome.error.code}]` : "done"}`);
@@ -435,14 +303,6 @@ export class CommandLoop {
         this.inflight.delete(run),
       );
       this.inflight.add(run);
-    }
-  }
-
-  private sessionThread(sessionId: string): string | null {
-    try {
-      return readProgress(this.options.outbox.session(sessionId).meta).threadId;
-    } catch {
-      return null;
     }
   }
 
@@ -463,7 +323,7 @@ export class CommandLoop {
       return;
     }
     // Only paths this bridge declared, whatever the host answers.
-    this.workspaceIds = new Map(answer.workspaces.filter((w) => this.declared(w.path)).map((w) => [w.workspaceId, path.resolve(w.path)]));
+    this.workspaceIds = new Map(answer.workspaces.filter((w) => this.threads.declared(w.path)).map((w) => [w.workspaceId, path.resolve(w.path)]));
   }
 
   private fatalReported = false;
@@ -480,27 +340,6 @@ export class CommandLoop {
     const data = hostErrorData(error);
     this.log.warn(`${what} failed: ${data ? `[${data.code}] ${data.message}` : error instanceof Error ? error.message : String(error)}`);
   }
-}
-
-/** The error the bridge stops with when the host refuses the device. */
-function deviceRefused(error: unknown): BridgeError {
-  const data = hostErrorData(error);
-  return new BridgeError(
-    "DEVICE_REVOKED",
-    `The deployment refused this device (${data?.code ?? "DEVICE_REVOKED"}: ${data?.message ?? "revoked"}). ` +
-      "The outbox is kept as it is. Pair the machine again (codex-convex pair <code>) to continue.",
-    { cause: error },
-  );
-}
-
-/** The `{ code, message }` a failed command reports. */
-function toCommandError(error: unknown): { code: string; message: string } {
-  if (error instanceof CommandFailure) return { code: error.code, message: error.message };
-  if (error instanceof InvalidCommand) return { code: "INVALID_COMMAND", message: `The bridge will not run this command: ${error.message}.` };
-  const rpc = rpcErrorDetails(error);
-  if (rpc) return { code: "CODEX_REFUSED", message: `codex refused it: ${rpc.message}` };
-  if (isBridgeError(error)) return { code: error.code, message: error.message };
-  return { code: "COMMAND_FAILED", message: error instanceof Error ? error.message : String(error) };
 }
 
 function delay(ms: number): Promise<void> {

@@ -11,6 +11,7 @@
  * off by a crash is recorded failed on the next start, and never run again.
  */
 import { CodexProcess } from "../codex/codexProcess.js";
+import type { CodexLauncher, CodexLease } from "../codex/codexLease.js";
 import type { AppServerExit } from "../codex/appServer.js";
 import { threadStart, turnInterrupt, turnStart, type Turn, type UserInput } from "../codex/protocol/index.js";
 import type { RequestMethod } from "../codex/rpc.js";
@@ -38,6 +39,8 @@ export type ServeThreadOptions = {
   broker: ServerRequestBroker;
   backpressure?: BackpressureOptions;
   stderrLog?: RotatingLog;
+  /** Where the thread gets codex (`--codex-process`); default a process of its own (`CodexProcess.start`). */
+  launch?: CodexLauncher;
   /** Sees every notification of this thread's codex (after it was stored), e.g. for measurements. */
   onNotification?: (method: string, params: unknown) => void;
   log?: BridgeLog;
@@ -45,8 +48,8 @@ export type ServeThreadOptions = {
 
 /** A thread, its session and (while loaded) its codex; see the module comment. */
 export class ServeThread {
-  private codex: CodexProcess | null = null;
-  private starting: Promise<CodexProcess> | null = null;
+  private codex: CodexLease | null = null;
+  private starting: Promise<CodexLease> | null = null;
   private turnId: string | null = null;
   /** When the thread last ran a command, ms since the epoch (for choosing which codex to stop). */
   lastUsedAt = Date.now();
@@ -143,7 +146,7 @@ export class ServeThread {
    * Starts codex for an existing thread without sending anything (e.g. to fork from it later).
    * @returns the running codex.
    */
-  load(): Promise<CodexProcess> {
+  load(): Promise<CodexLease> {
     return this.ensureCodex();
   }
 
@@ -159,7 +162,7 @@ export class ServeThread {
     return threadId;
   }
 
-  private async startTurnOn(codex: CodexProcess, threadId: string, text: string, clientUserMessageId: string | undefined): Promise<string> {
+  private async startTurnOn(codex: CodexLease, threadId: string, text: string, clientUserMessageId: string | undefined): Promise<string> {
     const { handle } = this.options;
     handle.update({ sentPrompt: handle.get().nextPrompt });
     const { turn } = await codex.request(turnStart, { threadId, input: textInput(text), clientUserMessageId: clientUserMessageId ?? null });
@@ -171,16 +174,16 @@ export class ServeThread {
   /** Turns that completed before their `turn/start` answer was read (fast turns). */
   private readonly completed = new Set<string>();
 
-  private ensureCodex(): Promise<CodexProcess> {
+  private ensureCodex(): Promise<CodexLease> {
     this.lastUsedAt = Date.now();
     if (this.codex) return Promise.resolve(this.codex);
     this.starting ??= this.spawn().finally(() => (this.starting = null));
     return this.starting;
   }
 
-  private async spawn(): Promise<CodexProcess> {
+  private async spawn(): Promise<CodexLease> {
     const { handle, broker } = this.options;
-    const codex = await CodexProcess.start({
+    const codex = await (this.options.launch ?? CodexProcess.start)({
       binaryPath: this.options.binaryPath,
       cwd: this.options.cwd,
       env: this.options.codexEnv,
@@ -216,7 +219,7 @@ export class ServeThread {
     this.options.onNotification?.(method, params);
   }
 
-  private afterExit(codex: CodexProcess, exit: AppServerExit): void {
+  private afterExit(codex: CodexLease, exit: AppServerExit): void {
     if (this.codex === codex) this.codex = null;
     this.turnId = null;
     const cut = this.options.handle.recordTurnFailed(codex.exitError(exit, "during the turn").message, { countAttempt: false });
