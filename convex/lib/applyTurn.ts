@@ -47,7 +47,7 @@ const turnLifecycle: Handler = async (writer, params) => {
   if (completedAt !== undefined) fields.completedAt = completedAt;
   if (durationMs !== undefined) fields.durationMs = durationMs;
   const patched = await writer.patchTurn(threadId, turnId, fields);
-  await recordLastTurn(writer.ctx, patched, patched.status, patched.error, writer.now);
+  await recordLastTurn(writer.ctx, patched, patched.status, patched.error);
   if (status !== "inProgress") {
     await settleTurn(writer.ctx, patched, { status: status as "completed" | "interrupted" | "failed" }, writer.now);
     writer.forgetTurnsAndStreams();

@@ -15,20 +15,18 @@ import type { LastTurn, TurnStatus } from "../../src/shared/validators.js";
  * @param turn - The turn (its thread, id and order).
  * @param status - Its status now.
  * @param error - Why it failed or was interrupted, when known.
- * @param now - Milliseconds since the Unix epoch.
  */
 export async function recordLastTurn(
   ctx: MutationCtx,
   turn: Pick<Doc<"turns">, "threadRef" | "turnId" | "order">,
   status: TurnStatus,
   error: string | undefined,
-  now: number,
 ): Promise<void> {
   const thread = await ctx.db.get("threads", turn.threadRef);
   if (thread === null) return;
   const last = thread.lastTurn;
   if (last !== undefined && last.order > turn.order) return;
-  const next: LastTurn = { turnId: turn.turnId, order: turn.order, status, at: now };
+  const next: LastTurn = { turnId: turn.turnId, order: turn.order, status };
   if (error !== undefined && (status === "failed" || status === "interrupted")) next.error = error;
   if (last !== undefined && last.turnId === next.turnId && last.status === next.status && last.error === next.error) return;
   await ctx.db.patch("threads", thread._id, { lastTurn: next });

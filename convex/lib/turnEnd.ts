@@ -71,7 +71,7 @@ export async function closeTurn(ctx: MutationCtx, turn: Doc<"turns">, end: TurnE
   const patch: Partial<Doc<"turns">> = { status: end.status, completedAt: end.completedAt ?? now };
   if (end.error !== undefined) patch.error = end.error;
   await ctx.db.patch("turns", turn._id, patch);
-  await recordLastTurn(ctx, turn, end.status, end.error, now);
+  await recordLastTurn(ctx, turn, end.status, end.error);
   await settleTurn(ctx, { ...turn, ...patch }, end, now);
   return true;
 }

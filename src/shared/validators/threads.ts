@@ -67,8 +67,6 @@ export const vLastTurn = v.object({
   status: vTurnStatus,
   /** Why it failed or was interrupted (head of the message), when known. */
   error: v.optional(v.string()),
-  /** Milliseconds since the Unix epoch when this status was recorded. */
-  at: v.number(),
 });
 export type LastTurn = Infer<typeof vLastTurn>;
 
