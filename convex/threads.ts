@@ -27,7 +27,38 @@ export async function ownedThread(ctx: QueryCtx, userId: string, threadId: strin
   return thread;
 }
 
-/** A thread document as the `Thread` queries return. */
+/**
+ * The id of `userId`'s paired device whose bridge session `sessionId` runs a
+ * thread, or undefined: a session opened with a user token has no device,
+ * and a device that is gone or not the user's is never named. Sessions are
+ * looked up under `userId` only, so another user's session is never read.
+ */
+async function sessionDeviceId(ctx: QueryCtx, userId: string, sessionId: string): Promise<string | undefined> {
+  const session = await ctx.db
+    .query("sessions")
+    .withIndex("by_userId_sessionId", (q) => q.eq("userId", userId).eq("sessionId", sessionId))
+    .unique();
+  const device = session?.deviceId === undefined ? null : await ctx.db.get("devices", session.deviceId);
+  return device !== null && device.userId === userId ? device._id : undefined;
+}
+
+/**
+ * Thread documents as the `Thread` queries return them, each with its
+ * device (see {@link sessionDeviceId}; one lookup per distinct session).
+ */
+async function toThreads(ctx: QueryCtx, docs: Doc<"threads">[]): Promise<Thread[]> {
+  const devices = new Map<string, Promise<string | undefined>>();
+  return await Promise.all(
+    docs.map(async (doc) => {
+      const key = `${doc.userId}\u0000${doc.sessionId}`;
+      if (!devices.has(key)) devices.set(key, sessionDeviceId(ctx, doc.userId, doc.sessionId));
+      const deviceId = await devices.get(key)!;
+      return deviceId === undefined ? toThread(doc) : { ...toThread(doc), deviceId };
+    }),
+  );
+}
+
+/** A thread document as the `Thread` queries return, without its device. */
 export function toThread(doc: Doc<"threads">): Thread {
   return {
     _id: doc._id,
@@ -47,27 +78,31 @@ export function toThread(doc: Doc<"threads">): Thread {
     parentThreadId: doc.parentThreadId,
     tokenUsage: doc.tokenUsage,
     lastRevert: doc.lastRevert,
+    lastTurn: doc.lastTurn,
     updatedAt: doc.updatedAt,
   };
 }
 
 /**
- * One thread of the user.
+ * One thread of the user, with its newest turn's status (`lastTurn`) and the
+ * user's paired device running it (`deviceId`, when its session has one).
  * @param userId - Owner, as the host app derived it from auth.
  * @param threadId - The Codex thread id.
- * @returns the thread, or null when the user has none of that id.
+ * @returns the thread, or null when the user has none of that id (another
+ *   user's thread of that id is never looked at).
  */
 export const get = query({
   args: { userId: v.string(), threadId: v.string() },
   returns: v.union(v.null(), vThread),
   handler: async (ctx, args) => {
     const thread = await userThread(ctx, args.userId, args.threadId);
-    return thread && toThread(thread);
+    return thread && (await toThreads(ctx, [thread]))[0]!;
   },
 });
 
 /**
- * The user's threads, most recently updated first.
+ * The user's threads, most recently updated first, each with its newest
+ * turn's status (`lastTurn`) and device (`deviceId`), as `get`.
  * @param userId - Owner, as the host app derived it from auth.
  * @param paginationOpts - `{ numItems (1..200), cursor, endCursor? }`.
  * @returns `{ page, isDone, continueCursor }`.
@@ -83,6 +118,6 @@ export const list = query({
       { table: "threads", index: "by_userId_updatedAt", prefix: [["userId", args.userId]], order: "desc" },
       args.paginationOpts,
     );
-    return { ...result, page: result.page.map(toThread) };
+    return { ...result, page: await toThreads(ctx, result.page) };
   },
 });

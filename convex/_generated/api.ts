@@ -24,6 +24,7 @@ import type * as lib_deviceFields from "../lib/deviceFields.js";
 import type * as lib_eventLog from "../lib/eventLog.js";
 import type * as lib_fold from "../lib/fold.js";
 import type * as lib_items from "../lib/items.js";
+import type * as lib_lastTurn from "../lib/lastTurn.js";
 import type * as lib_pagination from "../lib/pagination.js";
 import type * as lib_parts from "../lib/parts.js";
 import type * as lib_requestView from "../lib/requestView.js";
@@ -71,6 +72,7 @@ const fullApi: ApiFromModules<{
   "lib/eventLog": typeof lib_eventLog;
   "lib/fold": typeof lib_fold;
   "lib/items": typeof lib_items;
+  "lib/lastTurn": typeof lib_lastTurn;
   "lib/pagination": typeof lib_pagination;
   "lib/parts": typeof lib_parts;
   "lib/requestView": typeof lib_requestView;

@@ -8,6 +8,7 @@ import type { Plan } from "../../src/shared/validators.js";
 import type { Handler } from "./applyThread.js";
 import { booleanField, type JsonObject, numberField, objectField, stringField } from "./decode.js";
 import { head } from "./items.js";
+import { recordLastTurn } from "./lastTurn.js";
 import { putText } from "./parts.js";
 import { closeTurn, settleTurn } from "./turnEnd.js";
 
@@ -26,7 +27,10 @@ function errorText(error: JsonObject | undefined): string | undefined {
   return head(details ? `${message ?? ""}\n${details}` : message);
 }
 
-/** `turn/started` and `turn/completed`: the turn's status, error and times; a completed turn settles its items. */
+/**
+ * `turn/started` and `turn/completed`: the turn's status, error and times
+ * (also kept as the thread's `lastTurn`); a completed turn settles its items.
+ */
 const turnLifecycle: Handler = async (writer, params) => {
   const threadId = stringField(params, "threadId");
   const turn = objectField(params, "turn");
@@ -43,6 +47,7 @@ const turnLifecycle: Handler = async (writer, params) => {
   if (completedAt !== undefined) fields.completedAt = completedAt;
   if (durationMs !== undefined) fields.durationMs = durationMs;
   const patched = await writer.patchTurn(threadId, turnId, fields);
+  await recordLastTurn(writer.ctx, patched, patched.status, patched.error);
   if (status !== "inProgress") {
     await settleTurn(writer.ctx, patched, { status: status as "completed" | "interrupted" | "failed" }, writer.now);
     writer.forgetTurnsAndStreams();

@@ -9,6 +9,7 @@ import type { MutationCtx } from "../_generated/server.js";
 import { FOLD_INLINE_MAX_DELTAS, MAX_LIVE_STREAMS_LISTED } from "../../src/shared/limits.js";
 import type { MessageStatus, TurnStatus } from "../../src/shared/validators.js";
 import { foldMessageText } from "./fold.js";
+import { recordLastTurn } from "./lastTurn.js";
 import { cancelTurnRequests } from "./serverRequests.js";
 import { finishStream } from "./streamWriter.js";
 
@@ -60,7 +61,8 @@ export async function settleTurn(ctx: MutationCtx, turn: Doc<"turns">, end: Turn
 
 /**
  * Ends a turn from outside Codex's own turn/completed (bridge failure, idle
- * timeout): patches status, error and completion time, then {@link settleTurn}.
+ * timeout): patches status, error and completion time (and the thread's
+ * `lastTurn`), then {@link settleTurn}.
  * A turn already ended is left as it is.
  * @returns false when the turn had already ended.
  */
@@ -69,6 +71,7 @@ export async function closeTurn(ctx: MutationCtx, turn: Doc<"turns">, end: TurnE
   const patch: Partial<Doc<"turns">> = { status: end.status, completedAt: end.completedAt ?? now };
   if (end.error !== undefined) patch.error = end.error;
   await ctx.db.patch("turns", turn._id, patch);
+  await recordLastTurn(ctx, turn, end.status, end.error);
   await settleTurn(ctx, { ...turn, ...patch }, end, now);
   return true;
 }

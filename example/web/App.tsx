@@ -32,7 +32,8 @@ function Layout({ source }: { source: string }) {
   const { devices } = useDevices(deviceFunctions);
   const [screen, setScreen] = useState<Screen>({ kind: "thread", threadId: null });
   const threadId = screen.kind === "thread" ? (screen.threadId ?? threads?.page[0]?.threadId ?? null) : null;
-  const device = useThreadDevice(devices, threadId);
+  const thread = useQuery(codex.getThread, threadId === null ? "skip" : { threadId });
+  const device = useThreadDevice(devices, threadId, thread?.threadId === threadId ? thread.deviceId : undefined);
   return (
     <div className={`layout ${screen.kind === "thread" && screen.threadId ? "has-selection" : ""}`}>
       <aside>
@@ -53,7 +54,6 @@ function Layout({ source }: { source: string }) {
           {screen.kind === "new" ? <NewThread devices={devices} onStarted={(id) => setScreen({ kind: "thread", threadId: id })} /> : null}
           {screen.kind === "thread" && threadId ? <ThreadView key={threadId} threadId={threadId} device={device} checkpoints={streamCheckpoints} /> : null}
         </ErrorBoundary>
-        {screen.kind === "thread" && !threadId && threads?.page.length === 0 ? <p className="muted">No threads yet: start one, or run the bridge.</p> : null}
       </main>
     </div>
   );

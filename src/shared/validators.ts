@@ -55,6 +55,7 @@ export type {
   MessagesPage,
 } from "./validators/messages.js";
 export {
+  vLastTurn,
   vLoggedEvent,
   vLoggedEventFields,
   vPlan,
@@ -71,6 +72,7 @@ export {
   vTurnStatus,
 } from "./validators/threads.js";
 export type {
+  LastTurn,
   LoggedEvent,
   Plan,
   Revert,

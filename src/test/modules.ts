@@ -29,6 +29,7 @@ export const modules: Record<string, () => Promise<unknown>> = {
   "../../convex/lib/eventLog.js": () => import("../../convex/lib/eventLog.js"),
   "../../convex/lib/fold.js": () => import("../../convex/lib/fold.js"),
   "../../convex/lib/items.js": () => import("../../convex/lib/items.js"),
+  "../../convex/lib/lastTurn.js": () => import("../../convex/lib/lastTurn.js"),
   "../../convex/lib/pagination.js": () => import("../../convex/lib/pagination.js"),
   "../../convex/lib/parts.js": () => import("../../convex/lib/parts.js"),
   "../../convex/lib/requestView.js": () => import("../../convex/lib/requestView.js"),

@@ -80,4 +80,20 @@ describe("a recorded codex approval in the thread view", () => {
     expect(within(expired).queryAllByRole("button")).toHaveLength(0);
     expect(view.queryByRole("group", { name: "Approval needed" })).toBeNull();
   }, DOM_TEST_TIMEOUT_MS);
+
+  test("a file change approval shows its diff as the thread shows diffs: the file by path, its added lines marked", async () => {
+    // The rest of the recorded turn up to codex's file-change request (the command approval still open).
+    const lines = recordedCodexLines(approvalTurn);
+    const fileChange = lines.findIndex((l) => l.includes("item/fileChange/requestApproval"));
+    await world.push(device, lines.slice(upToCommandApproval().length, fileChange + 1).filter((l) => !l.includes("serverRequest/resolved")));
+    const view = render(<ThreadView threadId={threadId} device={undefined} />, { wrapper: world.wrapper });
+    const card = await waitFor(() => {
+      const found = view.getAllByRole("group", { name: "Approval needed" }).find((g) => g.textContent?.includes("Apply these changes?"));
+      expect(found).toBeDefined();
+      return found!;
+    }, WAIT);
+    const file = within(card).getByRole("region", { name: /approved-patch\.txt$/ });
+    expect(within(file).getAllByRole("insertion").map((line) => line.textContent)).toEqual(["+patched"]);
+    expect(card.textContent).not.toMatch(/--- \S+ \(add\)/);
+  }, DOM_TEST_TIMEOUT_MS);
 });

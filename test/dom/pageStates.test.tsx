@@ -33,6 +33,8 @@ describe("the page's loading, empty and error states", () => {
     expect(view.getByRole("status").textContent).toBe("Loading threads…");
     await view.findByText("No threads yet. Start one, or run codex through the bridge.", undefined, WAIT);
     expect(view.queryByText("Loading threads…")).toBeNull();
+    // Said once, in the list, not again beside it.
+    expect(view.getAllByText(/No threads yet/i)).toHaveLength(1);
 
     const laptop = await world.pairDevice({ runningThreadIds: [THREAD] });
     await world.push(laptop, [threadStarted(THREAD, "/home/alice/repo")]);

@@ -23,6 +23,14 @@ export const ARTIFACTS_DIR = path.join(REPO_ROOT, "test-artifacts", "web");
 const SHOW_TIMEOUT_MS = 90_000;
 
 const ANSWER = "The outbox keeps **every line** first, then Convex gets it in batches:\n\n```ts\nconst acked = await push(batch);\n```\n\n" + "Nothing is lost or doubled. ".repeat(12);
+/** The answer streamed across a reload: numbered pieces, so a doubled or missing one shows. */
+const RELOAD_ANSWER = Array.from({ length: 40 }, (_, i) => `Piece ${String(i + 1).padStart(2, "0")} of the resumed answer.`).join(" ");
+/** SSE events the model sends of that answer before it holds (response.created, item added, then 20 of 40 deltas). */
+const RELOAD_HOLD_AFTER_EVENTS = 22;
+let releaseReloadAnswer: () => void = () => undefined;
+const reloadAnswerReleased = new Promise<void>((resolve) => {
+  releaseReloadAnswer = resolve;
+});
 const SCRIPTS = {
   "Check the outbox": [
     [
@@ -32,12 +40,21 @@ const SCRIPTS = {
     { outputs: [{ type: "message" as const, text: ANSWER, chunks: 40 }], eventDelayMs: 80 },
   ],
   "Now say thanks": [[{ type: "message" as const, text: "Thanks received.", chunks: 2 }]],
+  "Reload mid-stream": [
+    {
+      outputs: [{ type: "message" as const, text: RELOAD_ANSWER, chunks: 40 }],
+      eventDelayMs: 40,
+      hold: { afterEvents: RELOAD_HOLD_AFTER_EVENTS, until: reloadAnswerReleased },
+    },
+  ],
   "Stream forever": [{ outputs: [{ type: "message" as const, text: "A very long answer. ".repeat(300), chunks: 300 }], eventDelayMs: 150 }],
 };
 
 let world: WebWorld;
 let browser: BrowserContext | undefined;
 let page: Page;
+/** What the page says over the sync WebSocket, watched from before the first load. */
+let sync: ReturnType<typeof watchSyncFrames>;
 /** Why Chromium did not start: every test then fails with it (a missing browser never skips a test). */
 let launchError: Error | undefined;
 
@@ -52,6 +69,7 @@ beforeAll(async () => {
   }
   page = browser.pages()[0] ?? (await browser.newPage());
   page.setDefaultTimeout(SHOW_TIMEOUT_MS);
+  sync = watchSyncFrames(page);
 }, 240_000);
 
 beforeEach(() => {
@@ -59,6 +77,7 @@ beforeEach(() => {
 });
 
 afterAll(async () => {
+  releaseReloadAnswer();
   await browser?.close();
   await world?.close();
 }, 60_000);
@@ -122,6 +141,94 @@ describe("the example page steering a real codex turn", () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, "phone.png") });
     await page.getByRole("button", { name: "← Threads" }).click();
+    // The list says how the thread's newest turn ended.
+    await page.locator(".thread-list .badge.interrupted", { hasText: "interrupted" }).waitFor();
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, "phone-threads.png") });
   }, 300_000);
+
+  test("a reload mid-stream resumes from this browser's saved checkpoint: the answer ends whole, each piece once", async () => {
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await page.getByRole("button", { name: "New thread" }).click();
+    await page.getByPlaceholder("What should codex do?").fill("Reload mid-stream");
+    await page.getByRole("button", { name: "Start" }).click();
+
+    // The model holds after piece 20: the stream stays live while the page reloads.
+    const answer = page.locator("article[data-kind=agentMessage] .agent-text").last();
+    await answer.filter({ hasText: "Piece 20 of" }).waitFor();
+    // Reload once this browser saved a checkpoint past 0 and the server took it.
+    const threadId = await page.locator("section.thread").getAttribute("data-thread-id");
+    await expect.poll(() => sync.savedCursors(threadId!).length, { timeout: SHOW_TIMEOUT_MS, interval: 250 }).toBeGreaterThan(0);
+    const streamId = sync.savedCursors(threadId!)[0]!.streamId;
+
+    sync.reset();
+    await page.reload();
+    await page.getByRole("button", { name: /Reload mid-stream/ }).click();
+    await answer.filter({ hasText: "Piece 20 of" }).waitFor();
+    await expect.poll(() => sync.deltaCursors(streamId).length, { timeout: SHOW_TIMEOUT_MS, interval: 250 }).toBeGreaterThan(0);
+    const firstAsked = sync.deltaCursors(streamId)[0]!;
+    expect(firstAsked).toBeGreaterThan(0);
+    expect(sync.everSaved(streamId)).toContain(firstAsked);
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, "desktop-reloaded.png"), fullPage: true });
+    expect(await answer.innerText()).not.toContain("Piece 21 of");
+
+    releaseReloadAnswer();
+    await page.locator('.turn[data-turn-status="completed"]').waitFor();
+    await expect.poll(async () => (await answer.innerText()).trim(), { timeout: SHOW_TIMEOUT_MS, interval: 250 }).toBe(RELOAD_ANSWER);
+  }, 300_000);
 });
+
+type SentFrame = { type?: string; requestId?: number; udfPath?: string; args?: unknown[]; modifications?: SentFrame[] };
+type Cursor = { streamId: string; cursor: number; threadId?: string };
+
+/**
+ * What the page says to the deployment over the Convex sync WebSocket (every
+ * socket of the page, across reloads): the checkpoints it saved and the cursors
+ * it asked deltas from. Frames are the sync protocol's JSON messages.
+ */
+function watchSyncFrames(target: Page) {
+  const saved: Cursor[] = [];
+  const everSent: Cursor[] = [];
+  let asked: Cursor[] = [];
+  target.on("websocket", (socket) => {
+    const pending = new Map<number, Cursor[]>();
+    socket.on("framesent", ({ payload }) => {
+      const frame = parseFrame(payload) as SentFrame | undefined;
+      if (frame?.type === "Mutation" && frame.udfPath?.endsWith("saveCheckpoints") && typeof frame.requestId === "number") {
+        const saveArgs = frame.args?.[0] as { threadId?: string; cursors?: Cursor[] } | undefined;
+        const cursors = (saveArgs?.cursors ?? []).filter((c) => c.cursor > 0).map((c) => ({ ...c, threadId: saveArgs?.threadId }));
+        pending.set(frame.requestId, cursors);
+        everSent.push(...cursors);
+      }
+      for (const change of frame?.type === "ModifyQuerySet" ? (frame.modifications ?? []) : []) {
+        const streamArgs = (change.args?.[0] as { streamArgs?: { kind?: string; cursors?: Cursor[] } } | undefined)?.streamArgs;
+        if (change.type === "Add" && streamArgs?.kind === "deltas") asked.push(...(streamArgs.cursors ?? []));
+      }
+    });
+    socket.on("framereceived", ({ payload }) => {
+      const frame = parseFrame(payload) as { type?: string; requestId?: number; success?: boolean } | undefined;
+      if (frame?.type !== "MutationResponse" || typeof frame.requestId !== "number") return;
+      const cursors = pending.get(frame.requestId);
+      pending.delete(frame.requestId);
+      if (cursors && frame.success) saved.push(...cursors);
+    });
+  });
+  return {
+    /** Cursors past 0 in streams of `threadId` the deployment confirmed saving. */
+    savedCursors: (threadId: string) => saved.filter((c) => c.threadId === threadId),
+    /** Every cursor of `streamId` ever sent in a save (confirmed or not: a save on page hide may never be answered). */
+    everSaved: (streamId: string) => everSent.filter((c) => c.streamId === streamId).map((c) => c.cursor),
+    /** The cursors of `streamId` deltas were asked from since the last reset, in order. */
+    deltaCursors: (streamId: string) => asked.filter((c) => c.streamId === streamId).map((c) => c.cursor),
+    reset: () => {
+      asked = [];
+    },
+  };
+}
+
+function parseFrame(payload: string | Buffer): unknown {
+  try {
+    return JSON.parse(typeof payload === "string" ? payload : payload.toString("utf8"));
+  } catch {
+    return undefined;
+  }
+}

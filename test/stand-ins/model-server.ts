@@ -37,8 +37,15 @@ export type ScriptedOutput =
   /** A call of codex's `apply_patch` tool with the raw patch text (see {@link addFilePatch}). */
   | { type: "patch"; patch: string };
 
-/** One model response: its outputs, and optionally its own delay between SSE events. */
-export type ScriptedResponse = ScriptedOutput[] | { outputs: ScriptedOutput[]; eventDelayMs?: number };
+/**
+ * One model response: its outputs, and optionally its own delay between SSE
+ * events and a hold: after `hold.afterEvents` SSE events (counting
+ * `response.created`) the response waits for `hold.until` before sending the
+ * rest, so a test can act while a message is half streamed without racing it.
+ */
+export type ScriptedResponse =
+  | ScriptedOutput[]
+  | { outputs: ScriptedOutput[]; eventDelayMs?: number; hold?: { afterEvents: number; until: Promise<unknown> } };
 
 /** Options of {@link startScriptedModel}. */
 export interface ScriptedModelOptions {
@@ -112,7 +119,8 @@ export async function startScriptedModel(options: ScriptedModelOptions): Promise
         const outputs = entry === undefined ? [fallback(options)] : Array.isArray(entry) ? entry : entry.outputs;
         const delayMs = (entry !== undefined && !Array.isArray(entry) ? entry.eventDelayMs : undefined) ?? options.eventDelayMs ?? 0;
         const events = responseEvents(outputs, toolKind(requestBody), ids);
-        await streamEvents(res, events, delayMs, pendingTimers, () => closed);
+        const hold = entry !== undefined && !Array.isArray(entry) ? entry.hold : undefined;
+        await streamEvents(res, events, delayMs, pendingTimers, () => closed, hold);
       })
       .catch((error: unknown) => {
         if (!res.headersSent) sendJson(res, 400, { error: { message: String(error) } });
@@ -284,10 +292,12 @@ async function streamEvents(
   delayMs: number,
   timers: Set<NodeJS.Timeout>,
   isClosed: () => boolean,
+  hold?: { afterEvents: number; until: Promise<unknown> },
 ): Promise<void> {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
   for (const [index, event] of events.entries()) {
     if (index > 0 && delayMs > 0) await sleep(delayMs, timers);
+    if (hold !== undefined && index === hold.afterEvents) await hold.until;
     if (isClosed() || res.destroyed || res.writableEnded) return;
     res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
   }

@@ -4,7 +4,7 @@
  * component's stored text of a file change.
  */
 import { describe, expect, test } from "vitest";
-import { changeLines, fileChangeFiles, parseUnifiedDiff, splitStoredChanges, turnDiffFiles } from "../../example/web/components/diff.js";
+import { changeLines, fileChangeFiles, parseUnifiedDiff, requestDiffFiles, splitStoredChanges, turnDiffFiles } from "../../example/web/components/diff.js";
 
 const GIT_DIFF = [
   "diff --git a/src/a.ts b/src/a.ts",
@@ -90,5 +90,30 @@ describe("a file change's stored text", () => {
 
   test("a turn diff that does not parse is one plain-text file", () => {
     expect(turnDiffFiles("garbage")).toEqual([{ path: undefined, lines: null, raw: "garbage" }]);
+  });
+});
+
+describe("requestDiffFiles", () => {
+  test("an approval's diff (`--- <path> (<kind>)` per file): each file by path and kind, its lines parsed", () => {
+    const text = "--- /w/a.ts (update)\n@@ -1 +1 @@\n-a\n+b\n\n--- /w/new.txt (add)\nhello\nworld\n\n";
+    expect(requestDiffFiles(text)).toEqual([
+      {
+        path: "/w/a.ts",
+        kind: "update",
+        lines: [
+          { kind: "hunk", text: "@@ -1,1 +1,1 @@" },
+          { kind: "del", text: "-a" },
+          { kind: "add", text: "+b" },
+        ],
+        raw: "@@ -1 +1 @@\n-a\n+b\n",
+      },
+      { path: "/w/new.txt", kind: "add", lines: [{ kind: "add", text: "+hello" }, { kind: "add", text: "+world" }], raw: "hello\nworld\n" },
+    ]);
+  });
+
+  test("a cut or unparsable update shows as plain text; text with no header is one plain file", () => {
+    const [cut] = requestDiffFiles("--- /w/a.ts (update)\n@@ -1,9 +1,9 @@\n-a\n");
+    expect(cut).toMatchObject({ path: "/w/a.ts", kind: "update", lines: null, raw: "@@ -1,9 +1,9 @@\n-a\n" });
+    expect(requestDiffFiles("just some text")).toEqual([{ path: undefined, lines: null, raw: "just some text" }]);
   });
 });

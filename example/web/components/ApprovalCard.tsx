@@ -1,11 +1,13 @@
 import type { ServerRequest } from "../../../src/react/index.js";
+import { requestDiffFiles } from "./diff.js";
+import { DiffView } from "./DiffView.js";
 import { decisionKey, decisionLabel, decisionValue, isRefusal } from "./decisions.js";
 import type { Answer } from "./ServerRequestCard.js";
 import { useRequestAnswer } from "./useRequestAnswer.js";
 
 /**
- * An approval codex asks for: what it wants to do, and one button per decision
- * it offers; an expired one shows what was asked and why it expired, with no buttons.
+ * An approval codex asks for: what it wants to do (a file change's diff as
+ * the thread shows diffs), and one button per decision it offers; an expired one shows what was asked and why it expired, with no buttons.
  */
 export function ApprovalCard({ request, answer }: { request: ServerRequest; answer: Answer }) {
   const { send, sent, problem } = useRequestAnswer(request, answer);
@@ -18,7 +20,7 @@ export function ApprovalCard({ request, answer }: { request: ServerRequest; answ
       {request.cwd ? <div className="meta">in {request.cwd}</div> : null}
       {request.reason ? <p>{request.reason}</p> : null}
       {request.paths?.length ? <p className="meta">{request.paths.join(", ")}</p> : null}
-      {request.diff ? <pre className="diff">{request.diff}</pre> : null}
+      {request.diff ? <DiffView files={requestDiffFiles(request.diff)} /> : null}
       {expired ? (
         <p className="muted" role="status">This request expired{request.expiredReason ? ` (${request.expiredReason})` : ""}: codex no longer waits for an answer.</p>
       ) : (

@@ -139,3 +139,27 @@ export function turnDiffFiles(text: string, head = false): ShownFile[] {
   if (files === null) return [{ path: undefined, lines: null, raw: text }];
   return files.map((file) => ({ ...file, raw: "" }));
 }
+
+/**
+ * The diff an approval request carries (the component's `diff` field:
+ * `--- <path> (<kind>)` then that file's diff or content, per file, cut at
+ * `MAX_REQUEST_DIFF_CHARS`) as the files to show. A file whose diff does not
+ * parse (a cut last one, a diff in another format) shows as plain text; text
+ * with no such header is one plain-text file.
+ */
+export function requestDiffFiles(text: string): ShownFile[] {
+  const files: { path: string; kind: string; body: string }[] = [];
+  let before = "";
+  for (const line of text.replace(/\n$/, "").split("\n")) {
+    const header = /^--- (.+) \(([A-Za-z]+)\)$/.exec(line);
+    if (header) files.push({ path: header[1]!, kind: header[2]!, body: "" });
+    else if (files.length > 0) files[files.length - 1]!.body += `${line}\n`;
+    else before += `${line}\n`;
+  }
+  if (files.length === 0 || before.trim() !== "") return [{ path: undefined, lines: null, raw: text }];
+  return files.map(({ path, kind, body }) => {
+    // Each file's text ends with the "\n" the component adds after it.
+    const diff = body.replace(/\n\n$/, "\n");
+    return { path, kind, lines: changeLines(kind, diff), raw: diff };
+  });
+}

@@ -53,6 +53,23 @@ export const vRevert = v.object({
 });
 export type Revert = Infer<typeof vRevert>;
 
+/**
+ * How the thread's newest turn stands, kept on the thread so a thread list
+ * can say "failed" or "interrupted" without loading turns. Written when a
+ * turn starts or ends (codex's turn/started and turn/completed, the bridge's
+ * bridge/turnFailed, the idle watchdog); a late end of an older turn never
+ * replaces a newer turn's.
+ */
+export const vLastTurn = v.object({
+  turnId: v.string(),
+  /** The turn's `order` in its thread (0 for the first). */
+  order: v.number(),
+  status: vTurnStatus,
+  /** Why it failed or was interrupted (head of the message), when known. */
+  error: v.optional(v.string()),
+});
+export type LastTurn = Infer<typeof vLastTurn>;
+
 /** The fields of a thread that queries return (the component stores a few more). */
 export const vThreadFields = {
   threadId: v.string(),
@@ -76,12 +93,19 @@ export const vThreadFields = {
   parentThreadId: v.optional(v.string()),
   tokenUsage: v.optional(vTokenUsage),
   lastRevert: v.optional(vRevert),
+  /** The newest turn's status (see {@link vLastTurn}); absent before the first turn starts. */
+  lastTurn: v.optional(vLastTurn),
   /** Milliseconds since the Unix epoch of the last event applied to the thread. */
   updatedAt: v.number(),
 };
 
-/** A thread as queries return it. */
-export const vThread = v.object({ _id: v.string(), _creationTime: v.number(), ...vThreadFields });
+/**
+ * A thread as queries return it: the stored fields, and `deviceId`, the id of
+ * the caller's paired device whose bridge session runs the thread (absent
+ * when that session was opened with a user token, or its device is gone or
+ * not the caller's). It is the `deviceId` of `listDevices`.
+ */
+export const vThread = v.object({ _id: v.string(), _creationTime: v.number(), ...vThreadFields, deviceId: v.optional(v.string()) });
 export type Thread = Infer<typeof vThread>;
 
 /** The fields of a turn that queries return (the component stores a few more). */
