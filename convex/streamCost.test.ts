@@ -156,6 +156,31 @@ describe("stream write cost (issue 11)", () => {
     }
   });
 
+  test("a paced batch in mid-stream writes only its chunk and the session's ack row, whatever the time since the last batch (up to a minute)", async () => {
+    vi.useFakeTimers(); // the component's clock moves at a model's pace between batches
+    try {
+      const t = initConvexTest();
+      const alice = t.withIdentity(ALICE);
+      await alice.mutation(api.codex.ensureSession, { sessionId: "s-1" });
+      const gapsMs = [160, 640, 1_000, 1_500, 5_000, 20_000, 25_000]; // 53.3 s in all: within the turn's and session's stamp granularity
+      const deltas = Array.from({ length: 8 * (gapsMs.length + 1) }, (_, i) => `${i}.`);
+      const events = toEvents([...start, ...deltas.map((d) => agentDelta(TH, TU, IT, d))]);
+      await ingest(alice, events.slice(0, 3 + 8), 11);
+      for (const [k, gapMs] of gapsMs.entries()) {
+        vi.advanceTimersByTime(gapMs);
+        const from = 11 + 8 * k;
+        const { result, used } = await alice.mutation(testHost.measuredIngest, { sessionId: "s-1", events: events.slice(from, from + 8) });
+        expect(result).toMatchObject({ applied: 8, gap: null });
+        expect({ gapMs, written: used.documentsWritten }).toEqual({ gapMs, written: 2 });
+      }
+      expect(await liveCursor(alice)).toBe(deltas.length);
+      // The session's last call is the last batch's time, exactly: the ack row carries it.
+      expect(await alice.query(api.codex.listSessions, {})).toEqual([expect.objectContaining({ sessionId: "s-1", lastSeenAt: Date.now(), stale: false })]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   test("a stream's chunk document stays small however large its batch: readers read the newest one to learn where the stream ends", async () => {
     const t = initConvexTest();
     const alice = t.withIdentity(ALICE);

@@ -131,12 +131,21 @@ export const COMPACT_BATCH_CHARS = 1024 * 1024;
 export const LIVE_COMPACT_THRESHOLD_DELTAS = 4096;
 
 /**
- * Most a session's `lastSeenAt` may lag its last call (ms; less when its
- * `sessionStaleMs` is short: a tenth of it): ingest restamps the session
- * document only when its stamp is older, so a stream of batches writes only
- * the session's small acknowledgement (`sessionAcks`) per batch.
+ * Most a session's last call may be ahead of its `lastSeenAt` (ms; less when
+ * its `sessionStaleMs` is short: a tenth of it). Ingest keeps the stamp in the
+ * session's acknowledgement row (`sessionAcks.lastSeenAt`), which every batch
+ * that applies an event writes anyway (so that stamp is exact); a batch that
+ * applies nothing (all duplicates) restamps it only when older than this.
  */
 export const LAST_SEEN_STAMP_MAX_MS = 1000;
+
+/**
+ * Most the session document's own `lastSeenAt` may lag its last call (ms):
+ * that copy only orders `sessions.list` (its index), so ingest restamps the
+ * whole session document at most once a minute; the watchdog and the list's
+ * `lastSeenAt` read the acknowledgement row's exact stamp.
+ */
+export const SESSION_ORDER_STAMP_MAX_MS = 60 * 1000;
 
 /** Most deltas ingest folds inline into an unfinished item's text when its turn ends; longer streams are folded by compaction. */
 export const FOLD_INLINE_MAX_DELTAS = 256;
@@ -148,8 +157,18 @@ export const FOLD_INLINE_MAX_DELTAS = 256;
  */
 export const MAX_ITEM_TEXT_COPY_CHARS = 1024;
 
-/** Most a turn's `lastEventAt` may lag its last event (ms; less when the idle timeouts are short): ingest restamps a turn only when its stamp is older. */
-export const LAST_EVENT_STAMP_MAX_MS = 1000;
+/**
+ * Most a turn's `lastEventAt` may lag its last event (ms; a tenth of its
+ * `turnIdleMs` when shorter, see convex/lib/turnWatch.ts): ingest restamps the
+ * turn document only when its stamp is older, so a stream of batches rewrites
+ * its turn about once a minute, not once per batch or second. The turn
+ * watchdog allows for the lag: it closes a turn after between `turnIdleMs`
+ * and `turnIdleMs` + this much without an event, never before.
+ */
+export const LAST_EVENT_STAMP_MAX_MS = 60 * 1000;
+
+/** The turn stamp's granularity is at most `turnIdleMs` divided by this (a tenth). */
+export const LAST_EVENT_STAMP_TIMEOUT_FRACTION = 10;
 
 /** How long the deltas of a finished stream stay readable before they are folded into its durable text. */
 export const DELTA_GRACE_MS = 60 * 1000;
