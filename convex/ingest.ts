@@ -4,7 +4,7 @@ import { codexError } from "../src/shared/errors.js";
 import { MAX_BATCH_BYTES, MAX_COALESCED_SEQS, MAX_EVENT_BYTES, MAX_EVENTS_PER_BATCH } from "../src/shared/limits.js";
 import { type CodexEvent, vCodexEvent, vIngestResult } from "../src/shared/validators.js";
 import { applyEvent } from "./lib/apply.js";
-import { ackedSeqOf, ackRow, writeAck } from "./lib/sessionAck.js";
+import { ackedSeqOf, ackRow, writeAckedSeq } from "./lib/sessionAck.js";
 import { touchSessionIfDue } from "./lib/sessionWatch.js";
 import { ThreadWriter } from "./lib/writer.js";
 
@@ -113,7 +113,7 @@ export const ingestSafe = mutation({
       applied += 1;
     }
     await writer.flush();
-    await writeAck(ctx, session, ack, ackedSeq, now);
+    await writeAckedSeq(ctx, session, ack, ackedSeq);
     await touchSessionIfDue(ctx, session, now, writer.sessionLoggedEvents);
     return { ackedSeq, applied, duplicates, gap };
   },

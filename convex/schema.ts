@@ -16,7 +16,7 @@ import {
 
 export default defineSchema({
   // Written by sessions.ensureSession, ingest.ingestSafe (lastSeenAt, at most
-  // once per SESSION_ORDER_STAMP_MAX_MS; loggedEvents) and the session watchdog
+  // once per LAST_SEEN_STAMP_MAX_MS; loggedEvents) and the session watchdog
   // (stale); read by ingest to find the session, and by sessions.list.
   sessions: defineTable({
     sessionId: v.string(),
@@ -30,12 +30,7 @@ export default defineSchema({
     ackRef: v.optional(v.id("sessionAcks")),
     codexVersion: v.optional(v.string()),
     hostname: v.optional(v.string()),
-    /**
-     * Milliseconds since the Unix epoch of a call, to within
-     * SESSION_ORDER_STAMP_MAX_MS during ingest: it orders sessions.list. The
-     * exact last call is the later of this and `sessionAcks.lastSeenAt`
-     * (lib/sessionAck.ts `lastSeenOf`).
-     */
+    /** Milliseconds since the Unix epoch of a call: ingest's lags its last call by at most lib/sessionWatch.ts `lastSeenStampMs` (≤ 1 min). */
     lastSeenAt: v.number(),
     /** Set by the session watchdog after `sessionStaleMs` without a call; cleared by the next call. */
     stale: v.optional(v.boolean()),
@@ -57,13 +52,6 @@ export default defineSchema({
   // ingest, sessions.ensureSession and sessions.list (lib/sessionAck.ts).
   sessionAcks: defineTable({
     ackedSeq: v.number(),
-    /**
-     * The session's last ingest call (ms since the epoch), stamped with every
-     * batch that applies an event (this row is written then anyway): the
-     * session watchdog and sessions.list read it here. Absent on rows from
-     * before it; the session's own `lastSeenAt` stands in.
-     */
-    lastSeenAt: v.optional(v.number()),
   }),
 
   // Written by ingest (thread notifications and the first event naming a

@@ -3,7 +3,7 @@ import { mutation, query } from "./_generated/server.js";
 import { codexError } from "../src/shared/errors.js";
 import { MAX_PAGE_SIZE, MIN_IDLE_TIMEOUT_MS } from "../src/shared/limits.js";
 import { type Timeouts, vSession, vSessionState, vTimeouts } from "../src/shared/validators.js";
-import { ackedSeqOf, ackRow, createAck, lastSeenOf, readAckedSeq } from "./lib/sessionAck.js";
+import { createAck, readAckedSeq } from "./lib/sessionAck.js";
 import { touchSession } from "./lib/sessionWatch.js";
 
 /** Longest accepted bridge session id, in characters. */
@@ -86,9 +86,7 @@ export const ensureSession = mutation({
  *
  * @param userId - Owner, as the host app derived it from auth.
  * @param limit - How many (1..200, default 50).
- * @returns sessions, newest `lastSeenAt` first (the index picks the `limit`
- *   most recent by the session document's stamp, which lags by at most
- *   `SESSION_ORDER_STAMP_MAX_MS`; each `lastSeenAt` is exact).
+ * @returns sessions, newest `lastSeenAt` first.
  * @throws ConvexError INVALID_ARGUMENT when `limit` is out of range.
  */
 export const list = query({
@@ -106,17 +104,15 @@ export const list = query({
       .take(limit);
     const result = [];
     for (const s of sessions) {
-      const ack = await ackRow(ctx, s);
       result.push({
         sessionId: s.sessionId,
-        ackedSeq: ackedSeqOf(s, ack),
+        ackedSeq: await readAckedSeq(ctx, s),
         codexVersion: s.codexVersion,
         hostname: s.hostname,
-        lastSeenAt: lastSeenOf(s, ack),
+        lastSeenAt: s.lastSeenAt,
         stale: s.stale === true,
       });
     }
-    // The index orders by the session document's stamp (within SESSION_ORDER_STAMP_MAX_MS); order the page by the exact one.
-    return result.sort((a, b) => b.lastSeenAt - a.lastSeenAt);
+    return result;
   },
 });

@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api } from "../example/convex/_generated/api.js";
 import type { CodexEvent } from "../src/shared/validators.js";
-import { DEFAULT_SESSION_STALE_MS, DEFAULT_TURN_IDLE_TIMEOUT_MS, LAST_EVENT_STAMP_MAX_MS, SESSION_ORDER_STAMP_MAX_MS } from "../src/shared/limits.js";
+import { DEFAULT_SESSION_STALE_MS, DEFAULT_TURN_IDLE_TIMEOUT_MS, LAST_EVENT_STAMP_MAX_MS, LAST_SEEN_STAMP_MAX_MS } from "../src/shared/limits.js";
 import { initConvexTest, runInCodex, type TestConvexApp } from "../test/convexTest.js";
 import { lastEventStampMs } from "./lib/turnWatch.js";
 import { ALICE, dumpTables, ingestEvents, ingestLines } from "../test/support/component.js";
@@ -103,49 +103,45 @@ describe("watchdogs", () => {
     expect((await alice.query(api.codex.listTurns, { threadId: "th-1" }))[0]).toMatchObject({ status: "interrupted", error: expect.stringMatching(/No event for 60 s/) });
   });
 
-  test("a paced session stamps its calls in its ack row: the session document is rewritten at most once a minute, the watchdog and the list read the exact stamp", async () => {
+  test("a paced session rewrites its session document at most once per stamp granularity, and is marked stale between sessionStaleMs and that much more after its last call", async () => {
     const t = initConvexTest();
     const alice = t.withIdentity(ALICE);
     await alice.mutation(testHost.quickEnsureSession, { sessionId: "s-1" });
-    await ingestEvents(t, toEvents([threadStarted("th-1")]));
+    await ingestBatch(alice, toEvents([threadStarted("th-1")]));
+    const stampMs = Math.floor(QUICK_TIMEOUTS.sessionStaleMs / 10); // 3 s: a tenth of the quick 30 s
     const sessionStamps = new Set<number>();
-    const paceMs = 2000; // 90 batches over 3 min, each well within the 30 s stale timeout of the last
-    for (let k = 0; k < 90; k++) {
+    const paceMs = 500;
+    const streamedMs = 3 * QUICK_TIMEOUTS.sessionStaleMs;
+    for (let k = 0; k < streamedMs / paceMs; k++) {
       await wait(t, paceMs);
       await ingestBatch(alice, toEvents([notification("turn/plan/updated", { threadId: "th-1", turnId: "tu-1", explanation: null, plan: [] })], 2 + k));
-      const [session] = await runInCodex(t, (ctx) => ctx.db.query("sessions").collect());
+      const [session] = await alice.query(api.codex.listSessions, {});
       sessionStamps.add(session!.lastSeenAt);
-      expect(await alice.query(api.codex.listSessions, {})).toEqual([expect.objectContaining({ lastSeenAt: Date.now(), stale: false })]);
+      expect(session!.stale).toBe(false);
+      expect(Date.now() - session!.lastSeenAt).toBeLessThanOrEqual(stampMs);
     }
-    expect(sessionStamps.size).toBeLessThanOrEqual(Math.ceil((90 * paceMs) / SESSION_ORDER_STAMP_MAX_MS) + 1);
+    // About one session write per stampMs (due once older than stampMs: every 3.5 s at this pace), not one per batch.
+    expect(sessionStamps.size).toBeLessThanOrEqual(Math.ceil(streamedMs / stampMs) + 1);
+    expect(sessionStamps.size).toBeGreaterThanOrEqual(Math.floor(streamedMs / (stampMs + paceMs)));
     await wait(t, QUICK_TIMEOUTS.sessionStaleMs - 1000);
     expect((await alice.query(api.codex.listSessions, {}))[0]?.stale).toBe(false);
-    await wait(t, 2000);
+    await wait(t, stampMs + 2000);
     expect((await alice.query(api.codex.listSessions, {}))[0]?.stale).toBe(true);
-    // A session whose ack row predates the stamp (no lastSeenAt) is watched by its own stamp, and its next batch stamps the row.
-    await runInCodex(t, async (ctx) => {
-      for (const ack of await ctx.db.query("sessionAcks").collect()) await ctx.db.patch("sessionAcks", ack._id, { lastSeenAt: undefined });
-    });
-    await alice.mutation(testHost.quickEnsureSession, { sessionId: "s-1" });
-    expect((await alice.query(api.codex.listSessions, {}))[0]).toMatchObject({ stale: false, lastSeenAt: Date.now() });
-    await wait(t, QUICK_TIMEOUTS.sessionStaleMs + 1000);
-    expect((await alice.query(api.codex.listSessions, {}))[0]?.stale).toBe(true);
-    await ingestBatch(alice, toEvents([notification("turn/plan/updated", { threadId: "th-1", turnId: "tu-1", explanation: null, plan: [] })], 92));
-    const [ack] = await runInCodex(t, (ctx) => ctx.db.query("sessionAcks").collect());
-    expect(ack).toMatchObject({ ackedSeq: 92, lastSeenAt: Date.now() });
+    // Its next batch clears it.
+    await ingestBatch(alice, toEvents([notification("turn/plan/updated", { threadId: "th-1", turnId: "tu-1", explanation: null, plan: [] })], 2 + streamedMs / paceMs));
     expect((await alice.query(api.codex.listSessions, {}))[0]?.stale).toBe(false);
   });
 
-  test("a silent session is marked stale and its next call clears it", async () => {
+  test("a silent session is marked stale (never sooner than its timeout, at most a stamp's lag later) and its next call clears it", async () => {
     const t = initConvexTest();
     const alice = await ingestLines(t, [threadStarted("th-1")]);
-    await wait(t, DEFAULT_SESSION_STALE_MS - 1000);
+    await wait(t, DEFAULT_SESSION_STALE_MS);
     expect(await alice.query(api.codex.listSessions, {})).toEqual([expect.objectContaining({ sessionId: "s-1", stale: false })]);
-    await wait(t, 2000);
+    await wait(t, LAST_SEEN_STAMP_MAX_MS + 1000);
     expect(await alice.query(api.codex.listSessions, {})).toEqual([expect.objectContaining({ stale: true })]);
     await alice.mutation(api.codex.ensureSession, { sessionId: "s-1" });
     expect(await alice.query(api.codex.listSessions, {})).toEqual([expect.objectContaining({ stale: false })]);
-    await wait(t, DEFAULT_SESSION_STALE_MS + 1000);
+    await wait(t, DEFAULT_SESSION_STALE_MS + LAST_SEEN_STAMP_MAX_MS + 1000);
     expect((await alice.query(api.codex.listSessions, {}))[0]?.stale).toBe(true);
   });
 

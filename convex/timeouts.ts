@@ -7,16 +7,16 @@
  *   is closed after between `turnIdleMs` and that much more without an event,
  *   never sooner; a stream's idleness is exact (its newest chunk's time);
  * - `checkSession` marks a bridge session stale after its `sessionStaleMs`
- *   without a call (its last call: the later of the session's `lastSeenAt` and
- *   its acknowledgement row's, which ingest stamps with every batch).
+ *   without a call: its `lastSeenAt` may lag the last call by `lastSeenStampMs`
+ *   (lib/sessionWatch.ts: a tenth of `sessionStaleMs`, at most a minute), so
+ *   it is marked after between `sessionStaleMs` and that much more, never sooner.
  * Each reschedules itself for its next deadline while there is one.
  */
 import { v } from "convex/values";
 import { internal } from "./_generated/api.js";
 import { internalMutation } from "./_generated/server.js";
 import { MAX_LIVE_STREAMS_LISTED } from "../src/shared/limits.js";
-import { ackRow, lastSeenOf } from "./lib/sessionAck.js";
-import { sessionStaleMs } from "./lib/sessionWatch.js";
+import { lastSeenStampMs, sessionStaleMs } from "./lib/sessionWatch.js";
 import { streamHead } from "./lib/streamHead.js";
 import { finishStream } from "./lib/streamWriter.js";
 import { closeTurn } from "./lib/turnEnd.js";
@@ -61,7 +61,7 @@ export const checkTurn = internalMutation({
 });
 
 /**
- * Marks a session stale once it went its `sessionStaleMs` without a call;
+ * Marks a session stale once it went its `sessionStaleMs` without a call (to within `lastSeenStampMs` later, never sooner);
  * otherwise checks again when it would be.
  * @param sessionId - The session document's id.
  * @returns null.
@@ -73,7 +73,8 @@ export const checkSession = internalMutation({
     const session = await ctx.db.get("sessions", args.sessionId);
     if (session === null) return null;
     const now = Date.now();
-    const due = lastSeenOf(session, await ackRow(ctx, session)) + sessionStaleMs(session);
+    // The stamp may lag the last call by up to lastSeenStampMs: wait that much more, so a session is never marked stale early.
+    const due = session.lastSeenAt + sessionStaleMs(session) + lastSeenStampMs(session);
     if (now >= due) {
       await ctx.db.patch("sessions", session._id, { stale: true, watchdogAt: undefined });
       return null;

@@ -131,21 +131,19 @@ export const COMPACT_BATCH_CHARS = 1024 * 1024;
 export const LIVE_COMPACT_THRESHOLD_DELTAS = 4096;
 
 /**
- * Most a session's last call may be ahead of its `lastSeenAt` (ms; less when
- * its `sessionStaleMs` is short: a tenth of it). Ingest keeps the stamp in the
- * session's acknowledgement row (`sessionAcks.lastSeenAt`), which every batch
- * that applies an event writes anyway (so that stamp is exact); a batch that
- * applies nothing (all duplicates) restamps it only when older than this.
+ * Most a session's `lastSeenAt` may lag its last call (ms; a tenth of its
+ * `sessionStaleMs` when shorter, see convex/lib/sessionWatch.ts): ingest
+ * restamps the session document only when its stamp is older, so a stream of
+ * batches, however paced, writes only its chunks and the session's small
+ * acknowledgement (`sessionAcks`) per batch, and the session document about
+ * once a minute. The session watchdog allows for the lag: a session is marked
+ * stale after between `sessionStaleMs` and `sessionStaleMs` + this much
+ * without a call, never sooner.
  */
-export const LAST_SEEN_STAMP_MAX_MS = 1000;
+export const LAST_SEEN_STAMP_MAX_MS = 60 * 1000;
 
-/**
- * Most the session document's own `lastSeenAt` may lag its last call (ms):
- * that copy only orders `sessions.list` (its index), so ingest restamps the
- * whole session document at most once a minute; the watchdog and the list's
- * `lastSeenAt` read the acknowledgement row's exact stamp.
- */
-export const SESSION_ORDER_STAMP_MAX_MS = 60 * 1000;
+/** The session stamp's granularity is at most `sessionStaleMs` divided by this (a tenth). */
+export const LAST_SEEN_STAMP_TIMEOUT_FRACTION = 10;
 
 /** Most deltas ingest folds inline into an unfinished item's text when its turn ends; longer streams are folded by compaction. */
 export const FOLD_INLINE_MAX_DELTAS = 256;

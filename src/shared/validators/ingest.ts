@@ -62,10 +62,9 @@ export const vSession = v.object({
   codexVersion: v.optional(v.string()),
   hostname: v.optional(v.string()),
   /**
-   * Milliseconds since the Unix epoch of the session's last call: exact for a
-   * batch that applied an event, else to within `LAST_SEEN_STAMP_MAX_MS` (1 s;
-   * a tenth of a shorter `sessionStaleMs`). Ingest keeps it in the session's
-   * small acknowledgement row, written with every batch anyway.
+   * Milliseconds since the Unix epoch of the session's last call, to within
+   * `LAST_SEEN_STAMP_MAX_MS` (1 min; a tenth of a shorter `sessionStaleMs`):
+   * ingest restamps it only when older, so batches do not rewrite the session.
    */
   lastSeenAt: v.number(),
   /** True once the session went `sessionStaleMs` without a call; cleared by its next call. */
