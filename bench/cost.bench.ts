@@ -16,6 +16,16 @@
  * stream ends, their finished-stream cleanup after five), as if that time had
  * passed; idle watchdogs and day-long expiry are left out (`deferredTimers.ts`).
  *
+ * Paced cases: the same agent-message feed, but the component's clock moves at
+ * a model's pace between batches instead of standing still while the bench
+ * pushes them back to back: `Date.now` (which the component and convex-test's
+ * scheduler read) is a virtual clock in the bench process, advanced before
+ * each batch by (its delta events) / (deltas per second), and every scheduled
+ * function that falls due on the way (the session and turn watchdogs) runs at
+ * its due time and is counted (`DeferredTimers.advance`). What a batch writes
+ * that depends on elapsed time (a restamp of the session or of a turn) shows
+ * up here and not back to back. Ours only: theirs is fed back to back.
+ *
  * Feeds (test/support/codexFeeds.ts): recorded codex lines, re-sequenced, with
  * generated text deltas of 8 bytes (command output: 8 KiB) and `emittedAtMs`
  * 1 ms apart (a model streaming at its own pace). "Text bytes" are the bytes of
@@ -48,6 +58,10 @@ export const BATCH_EVENTS = 32;
 const HORIZON_MS = 5 * 60_000 + 1_000;
 /** Messages per page in the page reads. */
 const PAGE_ITEMS = 50;
+/** Deltas per second of the paced cases (a model's pace: 50 is a slow model, 200 a fast one). */
+const PACED_DELTAS_PER_S = [50, 200];
+/** Delta counts of the paced cases. */
+const PACED_DELTA_COUNTS = [10_000, 100_000];
 /** Turns of the 2,000-message thread (two messages each). */
 const LONG_THREAD_TURNS = 1_000;
 /** Wall-clock budget for building the long thread in their component (its ingest reads grow with the thread's turns). */
@@ -61,8 +75,8 @@ type SubjectName = "ours" | "ours+coalesce" | "theirs";
 const ALL_SUBJECTS: SubjectName[] = ["ours", "ours+coalesce", "theirs"];
 /** The subjects measured: all, or those named in `COST_SUBJECTS` (comma-separated, e.g. `COST_SUBJECTS=ours` for a quick run of ours alone). */
 const SUBJECTS: SubjectName[] = process.env.COST_SUBJECTS ? ALL_SUBJECTS.filter((name) => process.env.COST_SUBJECTS!.split(",").includes(name)) : ALL_SUBJECTS;
-/** `COST_PARTS=writes` or `COST_PARTS=reads` runs only that half of the bench; both by default. */
-const PARTS = process.env.COST_PARTS ?? "writes,reads";
+/** `COST_PARTS=writes`, `paced` or `reads` (comma-separated) runs only those parts of the bench; all by default. */
+const PARTS = process.env.COST_PARTS ?? "writes,paced,reads";
 
 /** One app of either component, behind one shape. */
 type Subject = {
@@ -83,7 +97,14 @@ function turnIdOf(events: readonly CodexEvent[]): string {
   return (JSON.parse(line) as { params: { turn: { id: string } } }).params.turn.id;
 }
 
-async function open(name: SubjectName, events: readonly CodexEvent[], budgetMs = Infinity): Promise<{ subject: Subject; ours?: OurApp; theirs?: TheirApp }> {
+/** Delta events (`…/delta` notifications) among `rows`. */
+const deltaEvents = (rows: readonly CodexEvent[]) => rows.filter((e) => e.line.includes('/delta"')).length;
+
+/**
+ * Opens a fresh app of `name` for `events`.
+ * @param pace - Deltas per second: before each batch the virtual clock advances by its deltas at that pace (ours only); undefined: back to back.
+ */
+async function open(name: SubjectName, events: readonly CodexEvent[], budgetMs = Infinity, pace?: number): Promise<{ subject: Subject; ours?: OurApp; theirs?: TheirApp }> {
   const threadId = threadIdOf(events);
   if (name === "theirs") {
     const app = new TheirApp();
@@ -99,17 +120,19 @@ async function open(name: SubjectName, events: readonly CodexEvent[], budgetMs =
   const app = new OurApp(name === "ours+coalesce");
   installMeter();
   await app.start();
+  const settle = () => app.t.finishAllScheduledFunctions(() => {}, 10_000);
+  const paced = pace === undefined ? undefined : async (rows: readonly CodexEvent[]) => void (await timers.advance((deltaEvents(rows) / pace) * 1000, settle));
   const subject = {
     name,
-    settle: () => app.t.finishAllScheduledFunctions(() => {}, 10_000),
-    ingest: (e: readonly CodexEvent[]) => app.ingest(e, BATCH_EVENTS),
+    settle,
+    ingest: (e: readonly CodexEvent[]) => app.ingest(e, BATCH_EVENTS, paced),
   };
   return { subject, ours: app };
 }
 
 /** Ingests `events` into a fresh app of `name` and runs its scheduled work; returns what it all wrote and read. */
-async function writeCost(name: SubjectName, events: readonly CodexEvent[]): Promise<Usage> {
-  const { subject } = await open(name, events);
+async function writeCost(name: SubjectName, events: readonly CodexEvent[], pace?: number): Promise<Usage> {
+  const { subject } = await open(name, events, Infinity, pace);
   const { usage } = await measure(async () => {
     await subject.ingest(events);
     await timers.drain(HORIZON_MS, subject.settle);
@@ -135,13 +158,13 @@ const round = (x: number, digits = 1) => Number(x.toFixed(digits));
 const errorCell = (error: unknown) => `fails: ${((error as Error).message ?? String(error)).replace(/^their ingestSafe rejected a batch: /, "").slice(0, 110)}`;
 
 /** Write rows of one workload: its feed, the same feed without deltas (baseline), and the text bytes. */
-async function writeRows(caseName: string, feed: readonly CodexEvent[], baseline: readonly CodexEvent[], textBytes: number): Promise<Row[]> {
+async function writeRows(caseName: string, feed: readonly CodexEvent[], baseline: readonly CodexEvent[], textBytes: number, pace?: number): Promise<Row[]> {
   const cells: Record<string, Partial<Record<SubjectName, Cell>>> = { written: {}, perText: {}, docs: {}, deletes: {}, read: {}, largest: {} };
-  for (const name of SUBJECTS) {
-    const caseStarted = Date.now();
+  for (const name of pace === undefined ? SUBJECTS : SUBJECTS.filter((n) => n !== "theirs")) {
+    const caseStarted = performance.now();
     try {
-      const base = await writeCost(name, baseline);
-      const usage = await writeCost(name, feed);
+      const base = await writeCost(name, baseline, pace);
+      const usage = await writeCost(name, feed, pace);
       cells.written![name] = usage.bytesWritten;
       cells.perText![name] = round((usage.bytesWritten - base.bytesWritten) / textBytes, 2);
       cells.docs![name] = usage.documentsWritten;
@@ -149,7 +172,7 @@ async function writeRows(caseName: string, feed: readonly CodexEvent[], baseline
       cells.read![name] = usage.documentsRead;
       cells.largest![name] = usage.largestDocument.bytes;
       console.error(
-        `  ${caseName} / ${name}: ${((Date.now() - caseStarted) / 1000).toFixed(0)} s (largest document in ${usage.largestDocument.table}); ` +
+        `  ${caseName} / ${name}: ${((performance.now() - caseStarted) / 1000).toFixed(0)} s (largest document in ${usage.largestDocument.table}); ` +
           `bytes written by table: ${Object.entries(usage.byTable).map(([table, w]) => `${table} ${w.bytes} B/${w.documents}`).join(", ")}`,
       );
     } catch (error) {
@@ -295,11 +318,12 @@ async function readRows(): Promise<Row[]> {
 
 /** Runs every workload and prints one table. */
 export async function runCostBench(): Promise<void> {
-  const started = Date.now();
+  const started = performance.now();
   timers.install();
   const rows: Row[] = [];
   try {
     if (PARTS.includes("writes")) rows.push(...(await writeCases()));
+    if (PARTS.includes("paced")) rows.push(...(await pacedCases()));
     if (PARTS.includes("reads")) rows.push(...(await readRows()));
   } finally {
     timers.uninstall();
@@ -307,9 +331,28 @@ export async function runCostBench(): Promise<void> {
   console.log(
     `Cost in Convex, side by side (convex-test, batches of ${BATCH_EVENTS} codex lines; ours = this component, ` +
       `ours+coalesce = with the bridge coalescing deltas by stream, theirs = @zakstam/codex-local-component@0.19.1 with its defaults; ` +
-      `scheduled work within ${HORIZON_MS / 1000} s included; ${((Date.now() - started) / 1000).toFixed(0)} s)`,
+      `scheduled work within ${HORIZON_MS / 1000} s included; ${((performance.now() - started) / 1000).toFixed(0)} s)`,
   );
   console.table(rows);
+}
+
+/** The agent messages again, with the component's clock at a model's pace (virtual clock, see the top of this file). */
+async function pacedCases(): Promise<Row[]> {
+  const rows: Row[] = [];
+  timers.freezeClock();
+  try {
+    for (const count of PACED_DELTA_COUNTS) {
+      const { events, text } = agentMessageFeed(count);
+      for (const pace of PACED_DELTAS_PER_S) {
+        rows.push(...(await writeRows(`agent message, ${count} deltas of 8 B, paced at ${pace} deltas/s`, events, agentMessageFeed(0).events, text.length, pace)));
+      }
+    }
+  } finally {
+    timers.unfreezeClock();
+  }
+  console.error("  paced done:");
+  console.error(JSON.stringify(rows));
+  return rows;
 }
 
 /** The write workloads: agent messages, command outputs, a mixed thread. */

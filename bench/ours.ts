@@ -31,8 +31,9 @@ export class OurApp {
    * Ingests `events` in batches of at most `batchEvents` outbox rows and
    * `MAX_BATCH_BYTES` of lines (a longer line alone), as the outbox hands them
    * to the pusher; throws on any gap.
+   * @param beforeBatch - Awaited before each batch is sent, with its rows (a paced feed advances the clock there).
    */
-  async ingest(events: readonly CodexEvent[], batchEvents: number): Promise<void> {
+  async ingest(events: readonly CodexEvent[], batchEvents: number, beforeBatch?: (rows: readonly CodexEvent[]) => Promise<void>): Promise<void> {
     for (let i = 0; i < events.length; ) {
       const rows = [events[i]!];
       let bytes = events[i]!.line.length;
@@ -42,6 +43,7 @@ export class OurApp {
         rows.push(events[j]!);
       }
       i += rows.length;
+      if (beforeBatch) await beforeBatch(rows);
       const batch = this.coalesce ? coalesceDeltas(rows) : rows;
       this.sent += batch.length;
       const answer = await this.user.mutation(api.codex.ingestSafe, { sessionId: this.sessionId, events: batch });

@@ -30,7 +30,7 @@ export default defineSchema({
     ackRef: v.optional(v.id("sessionAcks")),
     codexVersion: v.optional(v.string()),
     hostname: v.optional(v.string()),
-    /** Milliseconds since the Unix epoch. */
+    /** Milliseconds since the Unix epoch of a call: ingest's lags its last call by at most lib/sessionWatch.ts `lastSeenStampMs` (≤ 1 min). */
     lastSeenAt: v.number(),
     /** Set by the session watchdog after `sessionStaleMs` without a call; cleared by the next call. */
     stale: v.optional(v.boolean()),

@@ -11,7 +11,7 @@
 import { describe, expect, test, vi } from "vitest";
 import { api } from "../example/convex/_generated/api.js";
 import { getConvexSize } from "convex/values";
-import { DELTA_GRACE_MS, LIVE_COMPACT_THRESHOLD_DELTAS, MAX_CHUNK_INLINE_CHARS, MAX_MESSAGE_INLINE_CHARS, STREAM_RETENTION_MS } from "../src/shared/limits.js";
+import { DELTA_GRACE_MS, LAST_SEEN_STAMP_MAX_MS, LIVE_COMPACT_THRESHOLD_DELTAS, MAX_CHUNK_INLINE_CHARS, MAX_MESSAGE_INLINE_CHARS, STREAM_RETENTION_MS } from "../src/shared/limits.js";
 import type { CodexEvent } from "../src/shared/validators.js";
 import { initConvexTest, runInCodex, type TestConvexApp } from "../test/convexTest.js";
 import { ALICE, BOB, HEAVY_TEST_TIMEOUT_MS } from "../test/support/component.js";
@@ -151,6 +151,33 @@ describe("stream write cost (issue 11)", () => {
         expect(used.documentsWritten).toBe(2);
       }
       expect(await liveCursor(alice)).toBe(deltas.length);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  test("a paced batch in mid-stream writes only its chunk and the session's ack row, whatever the time since the last batch (up to a minute)", async () => {
+    vi.useFakeTimers(); // the component's clock moves at a model's pace between batches
+    try {
+      const t = initConvexTest();
+      const alice = t.withIdentity(ALICE);
+      await alice.mutation(api.codex.ensureSession, { sessionId: "s-1" });
+      const gapsMs = [160, 640, 1_000, 1_500, 5_000, 20_000, 25_000]; // 53.3 s in all: within the turn's and session's stamp granularity
+      const deltas = Array.from({ length: 8 * (gapsMs.length + 1) }, (_, i) => `${i}.`);
+      const events = toEvents([...start, ...deltas.map((d) => agentDelta(TH, TU, IT, d))]);
+      await ingest(alice, events.slice(0, 3 + 8), 11);
+      for (const [k, gapMs] of gapsMs.entries()) {
+        vi.advanceTimersByTime(gapMs);
+        const from = 11 + 8 * k;
+        const { result, used } = await alice.mutation(testHost.measuredIngest, { sessionId: "s-1", events: events.slice(from, from + 8) });
+        expect(result).toMatchObject({ applied: 8, gap: null });
+        expect({ gapMs, written: used.documentsWritten }).toEqual({ gapMs, written: 2 });
+      }
+      expect(await liveCursor(alice)).toBe(deltas.length);
+      // The session's stamp lags its last call by at most its stamp granularity (a minute by default).
+      const [session] = await alice.query(api.codex.listSessions, {});
+      expect(session).toMatchObject({ sessionId: "s-1", stale: false });
+      expect(Date.now() - session!.lastSeenAt).toBeLessThanOrEqual(LAST_SEEN_STAMP_MAX_MS);
     } finally {
       vi.useRealTimers();
     }

@@ -37,6 +37,7 @@ import type * as lib_streamWriter from "../lib/streamWriter.js";
 import type * as lib_streams from "../lib/streams.js";
 import type * as lib_textInStream from "../lib/textInStream.js";
 import type * as lib_turnEnd from "../lib/turnEnd.js";
+import type * as lib_turnWatch from "../lib/turnWatch.js";
 import type * as lib_utf8 from "../lib/utf8.js";
 import type * as lib_writer from "../lib/writer.js";
 import type * as messages from "../messages.js";
@@ -85,6 +86,7 @@ const fullApi: ApiFromModules<{
   "lib/streams": typeof lib_streams;
   "lib/textInStream": typeof lib_textInStream;
   "lib/turnEnd": typeof lib_turnEnd;
+  "lib/turnWatch": typeof lib_turnWatch;
   "lib/utf8": typeof lib_utf8;
   "lib/writer": typeof lib_writer;
   "messages": typeof messages;

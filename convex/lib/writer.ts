@@ -7,16 +7,12 @@
 import type { Doc, Id } from "../_generated/dataModel.js";
 import type { MutationCtx } from "../_generated/server.js";
 import { internal } from "../_generated/api.js";
-import {
-  DEFAULT_STREAM_IDLE_TIMEOUT_MS,
-  DEFAULT_TURN_IDLE_TIMEOUT_MS,
-  LAST_EVENT_STAMP_MAX_MS,
-  MAX_MESSAGE_INLINE_CHARS,
-} from "../../src/shared/limits.js";
+import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, DEFAULT_TURN_IDLE_TIMEOUT_MS, MAX_MESSAGE_INLINE_CHARS } from "../../src/shared/limits.js";
 import type { MessageStatus, TurnStatus } from "../../src/shared/validators.js";
 import type { ItemFields } from "./items.js";
 import { deleteParts, putText, splitText } from "./parts.js";
 import { StreamWriter } from "./streamWriter.js";
+import { lastEventStampMs } from "./turnWatch.js";
 
 /** What ingest stores about an item (from item/started, item/completed or a delta). */
 export type MessageFields = {
@@ -243,13 +239,14 @@ export class ThreadWriter {
   /**
    * Stores the batch's pending deltas (one chunk per stream) and stamps
    * `lastEventAt` on every turn an event of this batch named, unless its
-   * stamp is younger than a tenth of the idle timeouts (at most
-   * `LAST_EVENT_STAMP_MAX_MS`): the watchdogs stay exact to that much, and a
-   * stream of batches does not rewrite its turn on every batch.
+   * stamp is younger than `lastEventStampMs(turnIdleMs)` (a tenth of the turn
+   * timeout, at most a minute; lib/turnWatch.ts): the turn watchdog allows for
+   * that lag, and a stream of batches, however paced, does not rewrite its
+   * turn on every batch or second.
    */
   async flush(): Promise<void> {
     await this.streams.flushPending();
-    const granularity = Math.min(LAST_EVENT_STAMP_MAX_MS, Math.floor(Math.min(this.turnIdleMs, this.streamIdleMs) / 10));
+    const granularity = lastEventStampMs(this.turnIdleMs);
     for (const key of this.touched) {
       const turn = this.turns.get(key) ?? (await this.reloadTurn(key));
       if (turn && this.now - (turn.lastEventAt ?? 0) > granularity) await this.ctx.db.patch("turns", turn._id, { lastEventAt: this.now });

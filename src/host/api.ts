@@ -61,7 +61,10 @@ export type CodexApiOptions = {
    * Idle timeouts of bridge sessions, in milliseconds (each ≥ 1000), stored
    * by `ensureSession`: `turnIdleMs` (default 30 min) closes a turn with no
    * event as interrupted, `streamIdleMs` (10 min) finishes a silent stream,
-   * `sessionStaleMs` (10 min) marks a silent session stale.
+   * `sessionStaleMs` (10 min) marks a silent session stale. The turn and
+   * session watchdogs act after their timeout and at most a tenth of it (1 min
+   * at most) later, never sooner: ingest restamps a turn or session only that
+   * often, so streaming does not rewrite them per batch.
    */
   timeouts?: Timeouts;
 };

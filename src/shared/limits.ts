@@ -131,12 +131,19 @@ export const COMPACT_BATCH_CHARS = 1024 * 1024;
 export const LIVE_COMPACT_THRESHOLD_DELTAS = 4096;
 
 /**
- * Most a session's `lastSeenAt` may lag its last call (ms; less when its
- * `sessionStaleMs` is short: a tenth of it): ingest restamps the session
- * document only when its stamp is older, so a stream of batches writes only
- * the session's small acknowledgement (`sessionAcks`) per batch.
+ * Most a session's `lastSeenAt` may lag its last call (ms; a tenth of its
+ * `sessionStaleMs` when shorter, see convex/lib/sessionWatch.ts): ingest
+ * restamps the session document only when its stamp is older, so a stream of
+ * batches, however paced, writes only its chunks and the session's small
+ * acknowledgement (`sessionAcks`) per batch, and the session document about
+ * once a minute. The session watchdog allows for the lag: a session is marked
+ * stale after between `sessionStaleMs` and `sessionStaleMs` + this much
+ * without a call, never sooner.
  */
-export const LAST_SEEN_STAMP_MAX_MS = 1000;
+export const LAST_SEEN_STAMP_MAX_MS = 60 * 1000;
+
+/** The session stamp's granularity is at most `sessionStaleMs` divided by this (a tenth). */
+export const LAST_SEEN_STAMP_TIMEOUT_FRACTION = 10;
 
 /** Most deltas ingest folds inline into an unfinished item's text when its turn ends; longer streams are folded by compaction. */
 export const FOLD_INLINE_MAX_DELTAS = 256;
@@ -148,8 +155,18 @@ export const FOLD_INLINE_MAX_DELTAS = 256;
  */
 export const MAX_ITEM_TEXT_COPY_CHARS = 1024;
 
-/** Most a turn's `lastEventAt` may lag its last event (ms; less when the idle timeouts are short): ingest restamps a turn only when its stamp is older. */
-export const LAST_EVENT_STAMP_MAX_MS = 1000;
+/**
+ * Most a turn's `lastEventAt` may lag its last event (ms; a tenth of its
+ * `turnIdleMs` when shorter, see convex/lib/turnWatch.ts): ingest restamps the
+ * turn document only when its stamp is older, so a stream of batches rewrites
+ * its turn about once a minute, not once per batch or second. The turn
+ * watchdog allows for the lag: it closes a turn after between `turnIdleMs`
+ * and `turnIdleMs` + this much without an event, never before.
+ */
+export const LAST_EVENT_STAMP_MAX_MS = 60 * 1000;
+
+/** The turn stamp's granularity is at most `turnIdleMs` divided by this (a tenth). */
+export const LAST_EVENT_STAMP_TIMEOUT_FRACTION = 10;
 
 /** How long the deltas of a finished stream stay readable before they are folded into its durable text. */
 export const DELTA_GRACE_MS = 60 * 1000;

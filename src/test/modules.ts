@@ -42,6 +42,7 @@ export const modules: Record<string, () => Promise<unknown>> = {
   "../../convex/lib/streams.js": () => import("../../convex/lib/streams.js"),
   "../../convex/lib/textInStream.js": () => import("../../convex/lib/textInStream.js"),
   "../../convex/lib/turnEnd.js": () => import("../../convex/lib/turnEnd.js"),
+  "../../convex/lib/turnWatch.js": () => import("../../convex/lib/turnWatch.js"),
   "../../convex/lib/utf8.js": () => import("../../convex/lib/utf8.js"),
   "../../convex/lib/writer.js": () => import("../../convex/lib/writer.js"),
   "../../convex/messages.js": () => import("../../convex/messages.js"),

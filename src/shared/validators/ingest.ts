@@ -63,7 +63,7 @@ export const vSession = v.object({
   hostname: v.optional(v.string()),
   /**
    * Milliseconds since the Unix epoch of the session's last call, to within
-   * `LAST_SEEN_STAMP_MAX_MS` (1 s; a tenth of a shorter `sessionStaleMs`):
+   * `LAST_SEEN_STAMP_MAX_MS` (1 min; a tenth of a shorter `sessionStaleMs`):
    * ingest restamps it only when older, so batches do not rewrite the session.
    */
   lastSeenAt: v.number(),

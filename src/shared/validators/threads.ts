@@ -129,7 +129,11 @@ export const vTurnFields = {
   diffLength: v.optional(v.number()),
   /** True once a `thread/revert` removed the turn from Codex's history. */
   reverted: v.optional(v.boolean()),
-  /** Milliseconds since the Unix epoch of the turn's last event. */
+  /**
+   * Milliseconds since the Unix epoch of the turn's last event, to within a
+   * tenth of its `turnIdleMs` (at most `LAST_EVENT_STAMP_MAX_MS`, 1 min):
+   * ingest restamps the turn only when its stamp is older.
+   */
   lastEventAt: v.optional(v.number()),
 };
 
