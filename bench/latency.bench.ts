@@ -13,11 +13,14 @@
  * would be re-run.
  *
  * Reported per pace × linger × coalescing:
- * - pushes and deltas per push (`Pusher.stats().pushes`, every push of the run);
+ * - pushes (`Pusher.stats().pushes`, every push of the run) and deltas per
+ *   push, over the pushes beyond those of the same message without deltas;
  * - bytes written per text byte: every insert/patch/replace counted with
  *   `getConvexSize` of the resulting document by `bench/meter.ts`, for the whole
- *   run (pushes and scheduled work inside it) minus the same run of the same
- *   message without deltas, divided by the text's bytes;
+ *   run (pushes and scheduled work inside it) minus the same message without
+ *   deltas, divided by the text's bytes; and "marginal": minus the same message
+ *   with one delta, divided by the other deltas' bytes (what each further text
+ *   byte costs, without the stream's one-off setup: the rate of a long message);
  * - delta → readable p50/p99: from a delta's append to the end of the first
  *   poll that returned it.
  *
@@ -43,9 +46,9 @@ const DELTA_BYTES = 7;
 /** Lines per second: 1,000 (one per ms, the bench before issue 11), a fast model (200) and a slow one (50). */
 const PACES = (process.env.LATENCY_PACES ?? "1000,200,50").split(",").map(Number);
 /** Lingers compared, in ms: 0 is the pusher pushing as soon as lines are stored. */
-const LINGERS_MS = (process.env.LATENCY_LINGERS_MS ?? `0,${DEFAULT_PUSH_LINGER_MS},100,200`).split(",").map(Number);
-/** Duration of the stream at each pace, in ms (deltas = pace × this): short runs, the whole bench under 2 min. */
-const STREAM_MS = Number(process.env.LATENCY_STREAM_MS ?? 2_000);
+const LINGERS_MS = (process.env.LATENCY_LINGERS_MS ?? [...new Set([0, 50, 100, DEFAULT_PUSH_LINGER_MS, 200])].sort((a, b) => a - b).join(",")).split(",").map(Number);
+/** Deltas of the streamed message (300 × 7 B ≈ 2 KB, a few paragraphs): 0.3 s at 1,000/s, 6 s at 50/s. */
+const DELTAS = Number(process.env.LATENCY_DELTAS ?? 300);
 /** Longest a run may take, in ms. */
 const RUN_TIMEOUT_MS = 300_000;
 
@@ -57,6 +60,7 @@ type Result = {
   pushes: number;
   "deltas/push": number;
   "B written / text B": number;
+  "marginal B / text B": number;
   "p50 ms": number;
   "p99 ms": number;
 };
@@ -101,7 +105,8 @@ async function stream(dir: string, config: Config, deltas: number) {
       let streamId: string | null = null;
       let cursor = 0;
       const deadline = performance.now() + RUN_TIMEOUT_MS;
-      while (readAt.length < deltas) {
+      // Baselines (0 or 1 delta) are not read: a stream that short has ended before a reader could list it.
+      while (deltas > 1 && readAt.length < deltas) {
         if (performance.now() > deadline) throw new Error(`latency run timed out with ${readAt.length} of ${deltas} deltas read`);
         if (streamId === null) {
           const r = await reader.query(api.codex.listMessages, { threadId, paginationOpts: { numItems: 0, cursor: null }, streamArgs: { kind: "list" } }).catch(() => null);
@@ -133,9 +138,19 @@ async function stream(dir: string, config: Config, deltas: number) {
   return { stats, bytesWritten: usage.bytesWritten, latencies, textBytes: deltas * DELTA_BYTES };
 }
 
-async function run(dir: string, config: Config): Promise<Result> {
-  const deltas = Math.round((config.pace * STREAM_MS) / 1000);
-  const base = await stream(dir, config, 0);
+type Baselines = { none: number; nonePushes: number; one: { bytesWritten: number; textBytes: number } };
+
+/** The same message without deltas and with one, at `pace` (linger and coalescing change nothing there: one delta never merges, and item/completed follows it at once). */
+async function baselines(dir: string, pace: number): Promise<Baselines> {
+  const config = { pace, lingerMs: 0, coalesce: false };
+  const none = await stream(dir, config, 0);
+  const one = await stream(dir, config, 1);
+  return { none: none.bytesWritten, nonePushes: none.stats.pushes, one };
+}
+
+async function run(dir: string, config: Config, baseline: Baselines): Promise<Result> {
+  const deltas = DELTAS;
+  const { none: baseBytes, nonePushes, one } = baseline;
   const { stats, bytesWritten, latencies, textBytes } = await stream(dir, config, deltas);
   return {
     "deltas/s": config.pace,
@@ -143,8 +158,9 @@ async function run(dir: string, config: Config): Promise<Result> {
     coalescing: config.coalesce ? "on" : "off",
     deltas: latencies.length,
     pushes: stats.pushes,
-    "deltas/push": Number((deltas / stats.pushes).toFixed(1)),
-    "B written / text B": Number(((bytesWritten - base.bytesWritten) / textBytes).toFixed(2)),
+    "deltas/push": Number((deltas / Math.max(1, stats.pushes - nonePushes)).toFixed(1)),
+    "B written / text B": Number(((bytesWritten - baseBytes) / textBytes).toFixed(2)),
+    "marginal B / text B": Number(((bytesWritten - one.bytesWritten) / (textBytes - one.textBytes)).toFixed(2)),
     "p50 ms": Number(percentile(latencies, 50).toFixed(1)),
     "p99 ms": Number(percentile(latencies, 99).toFixed(1)),
   };
@@ -157,8 +173,9 @@ export async function runLatencyBench(): Promise<void> {
   const started = Date.now();
   try {
     for (const pace of PACES) {
+      const baseline = await baselines(dir, pace);
       for (const coalesce of [false, true]) {
-        for (const lingerMs of LINGERS_MS) rows.push(await run(dir, { pace, lingerMs, coalesce }));
+        for (const lingerMs of LINGERS_MS) rows.push(await run(dir, { pace, lingerMs, coalesce }, baseline));
       }
     }
   } finally {
@@ -166,8 +183,9 @@ export async function runLatencyBench(): Promise<void> {
   }
   console.log(
     `Pusher at a model's pace: bytes written per text byte and delta → readable through listMessages ` +
-      `(in process: outbox → Pusher → convex-test → polling reader; one agent message streamed for ${STREAM_MS} ms in deltas of ${DELTA_BYTES} B; ` +
-      `writes counted by bench/meter.ts minus the same message without deltas; linger 0 = push as soon as stored; ${((Date.now() - started) / 1000).toFixed(0)} s)`,
+      `(in process: outbox → Pusher → convex-test → polling reader; one agent message of ${DELTAS} deltas of ${DELTA_BYTES} B at each pace; ` +
+      `writes counted by bench/meter.ts: "B written / text B" minus the same message without deltas, "marginal" minus the same message with one delta ` +
+      `(what each further text byte costs, without the stream's setup); linger 0 = push as soon as stored; ${((Date.now() - started) / 1000).toFixed(0)} s)`,
   );
   console.table(rows);
 }
