@@ -55,6 +55,7 @@ export { MAX_PUSHED_LINE_BYTES, shrinkOversizeLine, TRUNCATION_KEY } from "./pus
 export { observeLines, readProgress } from "./jobs/index.js";
 export type { JobProgress, TurnOutcome, TurnRef } from "./jobs/index.js";
 export { MAX_BATCH_BYTES, MAX_BATCH_EVENTS, Pusher } from "./push/index.js";
+export { DEFAULT_PUSH_LINGER_MS, MAX_PUSH_LINGER_MS } from "./push/index.js";
 export type { FlushResult, PusherOptions, PusherState, PusherStats } from "./push/index.js";
 export { run } from "./jobs/index.js";
 export type { RunOptions, RunSummary } from "./jobs/index.js";

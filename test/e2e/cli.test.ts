@@ -117,6 +117,7 @@ describe("usage errors and --cwd", () => {
     [["run", "hi", "--jsn"], /^codex-convex run: unknown option '--jsn' \(Did you mean --json\?\)$/],
     [["run"], /^codex-convex run: missing required argument 'prompt'$/],
     [["bridge", "--max-threads", "0"], /^codex-convex bridge: option '--max-threads <n>' argument '0' is invalid\. expected a positive integer$/],
+    [["run", "hi", "--push-linger-ms", "20000"], /^codex-convex run: option '--push-linger-ms <ms>' argument '20000' is invalid\. expected an integer number of ms from 0 to 10000$/],
     [["rn"], /^codex-convex: unknown command 'rn' \(Did you mean run\?\)$/],
   ])("%j prints the one wrong line and a pointer to --help, exit 2", async (args, line) => {
     const result = await runCli(args, process.env);

@@ -6,6 +6,7 @@ import { BridgeError } from "../errors.js";
 import { LOG_LEVELS, type LogLevel } from "../log.js";
 import type { OutboxSynchronous } from "../outbox/outbox.js";
 import { DEFAULT_API_MODULE } from "../push/convexHttpTransport.js";
+import { DEFAULT_PUSH_LINGER_MS, MAX_PUSH_LINGER_MS } from "../push/linger.js";
 import { CODEX_RETRY_TIMEOUT_MS } from "../codex/turnWatch.js";
 import { DEFAULT_LOG_LEVEL } from "./logger.js";
 
@@ -33,6 +34,8 @@ export type WorkOptions = GlobalOptions & {
   flushTimeout?: number;
   retryTimeout?: number;
   coalesceDeltas: boolean;
+  /** `--push-linger-ms` (see `pushLingerOption`). */
+  pushLingerMs: number;
   keepAcked: boolean;
   status: boolean;
   json: boolean;
@@ -50,6 +53,34 @@ export function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
   return n;
+}
+
+/**
+ * Parses `--push-linger-ms`: an integer number of ms from 0 to `MAX_PUSH_LINGER_MS`.
+ * @throws InvalidArgumentError (commander prints it, exit 2).
+ */
+export function lingerMs(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isSafeInteger(n) || n < 0 || n > MAX_PUSH_LINGER_MS) {
+    throw new InvalidArgumentError(`expected an integer number of ms from 0 to ${MAX_PUSH_LINGER_MS}`);
+  }
+  return n;
+}
+
+/**
+ * `--push-linger-ms <ms>` (env `CODEX_CONVEX_PUSH_LINGER_MS`, default
+ * `DEFAULT_PUSH_LINGER_MS`): how long the pusher waits after the first
+ * unpushed text delta was stored for more before pushing (the Pusher's
+ * `lingerMs`). Larger: fewer, fuller batches and fewer bytes written in Convex
+ * per streamed text byte; live readers see text up to that much later. 0
+ * pushes as soon as lines are stored. Never delays a non-delta event (turn
+ * end, approval request, item completion) or a full batch.
+ */
+export function pushLingerOption(): Option {
+  return new Option("--push-linger-ms <ms>", "wait up to this long after the first unpushed text delta for more before pushing (0: push at once; never delays other events), in ms")
+    .env("CODEX_CONVEX_PUSH_LINGER_MS")
+    .argParser(lingerMs)
+    .default(DEFAULT_PUSH_LINGER_MS);
 }
 
 /**
@@ -121,14 +152,19 @@ export function addWorkOptions(command: Command): Command {
       positiveInt,
     )
     .option("--coalesce-deltas", "merge adjacent text deltas of one item before pushing (same seqs, fewer events)", false)
+    .addOption(pushLingerOption())
     .option("--keep-acked", "keep rows Convex acknowledged in the outbox (for audits); default: delete them", false)
     .option("--no-status", "no live status line on a terminal")
     .option("--json", "print the summary as one JSON object on stdout", false);
 }
 
 /** Pusher settings of parsed options. */
-export function pusherTuning(options: Pick<WorkOptions, "coalesceDeltas" | "keepAcked">): { coalesceDeltas: boolean; pruneAcked: boolean } {
-  return { coalesceDeltas: options.coalesceDeltas, pruneAcked: !options.keepAcked };
+export function pusherTuning(options: Pick<WorkOptions, "coalesceDeltas" | "keepAcked" | "pushLingerMs">): {
+  coalesceDeltas: boolean;
+  pruneAcked: boolean;
+  lingerMs: number;
+} {
+  return { coalesceDeltas: options.coalesceDeltas, pruneAcked: !options.keepAcked, lingerMs: options.pushLingerMs };
 }
 
 /** The outbox path of parsed options. */

@@ -1,4 +1,4 @@
-/** Pushing the outbox to Convex: the transport, batching, coalescing, backoff, oversize lines. */
+/** Pushing the outbox to Convex: the transport, batching, coalescing, linger, backoff, oversize lines. */
 export { coalesceDeltas, MAX_COALESCED_DELTA_BYTES, TEXT_DELTA_METHODS } from "./coalesce.js";
 export {
   checkApiModule,
@@ -10,6 +10,7 @@ export {
 export { classifyConvexFailure, MAX_RETRY_AFTER_MS, parseRetryAfter } from "./convexErrors.js";
 export type { CallContext, HttpOutcome } from "./convexErrors.js";
 export type { ConvexHttpTransportOptions } from "./convexHttpTransport.js";
+export { DEFAULT_PUSH_LINGER_MS, MAX_PUSH_LINGER_MS } from "./linger.js";
 export { MAX_PUSHED_LINE_BYTES, shrinkOversizeLine, TRUNCATION_KEY } from "./oversize.js";
 export { MAX_BATCH_BYTES, MAX_BATCH_EVENTS, Pusher } from "./pusher.js";
 export type { FlushResult, PusherOptions, PusherState, PusherStats } from "./pusher.js";

@@ -11,12 +11,19 @@
  * stops this pusher (`failed`): the rows stay in the outbox, the code is
  * recorded there for `codex-convex status`, and the next bridge start tries again.
  *
- * Shapes: `pusherTypes.ts`; delta coalescing: `coalesce.ts`; answer checks: `pusherChecks.ts`.
+ * Linger: a round whose pending events are all text deltas waits up to
+ * `lingerMs` after the first of them was stored for more to arrive (a full
+ * batch, any other event, a flush or a stop push at once), so a model's
+ * trickle of small deltas travels in batches whose fixed cost Convex writes
+ * once; see `linger.ts`.
+ *
+ * Shapes: `pusherTypes.ts`; delta coalescing: `coalesce.ts`; linger: `linger.ts`; answer checks: `pusherChecks.ts`.
  */
 import { MAX_BATCH_BYTES as SHARED_MAX_BATCH_BYTES, MAX_EVENTS_PER_BATCH } from "../../shared/limits.js";
-import type { SessionState } from "../../shared/validators.js";
+import type { CodexEvent, SessionState } from "../../shared/validators.js";
 import { Backoff } from "./backoff.js";
 import { coalesceDeltas } from "./coalesce.js";
+import { checkLinger, mayLinger } from "./linger.js";
 import { ConvexError } from "convex/values";
 import { BridgeError, isBridgeError, isPermanentError } from "../errors.js";
 import { classifyConvexFailure, MAX_RETRY_AFTER_MS } from "./convexErrors.js";
@@ -80,6 +87,7 @@ export class Pusher {
   private readonly maxBatchEvents: number;
   private readonly maxBatchBytes: number;
   private readonly pushTimeoutMs: number;
+  private readonly lingerMs: number;
   private readonly backoff: Backoff;
   private state: PusherState = "new";
   /** Highest seq Convex acknowledged, as last heard: the next push starts after it. */
@@ -116,6 +124,7 @@ export class Pusher {
     this.maxBatchEvents = checkLimit("maxBatchEvents", options.maxBatchEvents, MAX_BATCH_EVENTS);
     this.maxBatchBytes = checkLimit("maxBatchBytes", options.maxBatchBytes, MAX_BATCH_BYTES);
     this.pushTimeoutMs = options.pushTimeoutMs ?? PUSH_TIMEOUT_MS;
+    this.lingerMs = checkLinger(options.lingerMs);
     this.backoff = new Backoff(options.backoff);
     this.cursor = this.outbox.session(this.sessionId).ackedSeq;
     this.abandoned = new Promise((resolve) => {
@@ -297,11 +306,7 @@ export class Pusher {
   private async pushOnce(): Promise<boolean> {
     this.kicked = false;
     const from = this.cursor;
-    const rows = this.outbox.pending(this.sessionId, {
-      afterSeq: from,
-      maxEvents: this.maxBatchEvents,
-      maxBytes: this.maxBatchBytes,
-    });
+    let rows = this.readPending(from);
     const first = rows[0];
     if (first === undefined) {
       const { lastSeq } = this.outbox.session(this.sessionId);
@@ -309,6 +314,7 @@ export class Pusher {
       return false;
     }
     if (first.seq !== from + 1) throw this.pruned(from + 1);
+    if (this.lingerMs > 0) rows = await this.linger(rows, from);
     const events = this.options.coalesceDeltas ? coalesceDeltas(rows) : rows;
     const answer = await this.call(() => this.transport.ingestSafe({ sessionId: this.sessionId, events }));
     checkAnswer(answer);
@@ -342,6 +348,64 @@ export class Pusher {
     this.prune();
     this.settleWaiters();
     return true;
+  }
+
+  /** The batch after `from`, as the outbox hands it out (at most `maxBatchEvents` and `maxBatchBytes`). */
+  private readPending(from: number): CodexEvent[] {
+    return this.outbox.pending(this.sessionId, { afterSeq: from, maxEvents: this.maxBatchEvents, maxBytes: this.maxBatchBytes });
+  }
+
+  /**
+   * Waits, while every pending event is a text delta ({@link mayLinger}), until
+   * `lingerMs` after the first of them was stored (never longer: the wait is
+   * one timer of at most `lingerMs`), rereading the batch on each kick. Ends
+   * at once when the batch is full (the outbox holds more than one batch), an
+   * event that must not wait arrives, a flush is waiting, or the pusher stops.
+   * @param rows - The pending batch, non-empty, starting at `from + 1`.
+   * @returns The batch to push (rows from `from + 1`, as read last).
+   * @throws STOPPED when the pusher stopped meanwhile (nothing was sent).
+   */
+  private async linger(rows: CodexEvent[], from: number): Promise<CodexEvent[]> {
+    const storedAt = rows[0]!.receivedAt;
+    // Clamped to [0, lingerMs]: a wall clock that moved backwards never makes it wait longer.
+    const waitMs = Math.min(this.lingerMs, Math.max(0, storedAt + this.lingerMs - Date.now()));
+    let expired = waitMs === 0;
+    const timer = expired
+      ? undefined
+      : setTimeout(() => {
+          expired = true;
+          this.wake?.();
+        }, waitMs);
+    try {
+      let checked = 0;
+      for (;;) {
+        if (!this.active) throw STOPPED;
+        for (; checked < rows.length; checked++) if (!mayLinger(rows[checked]!)) return rows;
+        if (expired || this.waiters.size > 0 || this.isFull(rows)) return rows;
+        await this.nextKick();
+        this.kicked = false;
+        rows = this.readPending(from);
+        if (rows[0]?.seq !== from + 1) throw this.pruned(from + 1);
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Whether `rows` is a full batch: the outbox holds more pending events than fit in it. */
+  private isFull(rows: readonly CodexEvent[]): boolean {
+    return rows.length >= this.maxBatchEvents || this.outbox.session(this.sessionId).lastSeq > rows[rows.length - 1]!.seq;
+  }
+
+  /** Waits for a kick, a stop, or the linger timer (which calls `wake`). */
+  private nextKick(): Promise<void> {
+    if (this.kicked || !this.active) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.wake = () => {
+        this.wake = null;
+        resolve();
+      };
+    });
   }
 
   /** Runs one transport call with the per-call timeout, abandoning it if stop's grace runs out. */
