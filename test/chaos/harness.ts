@@ -40,11 +40,20 @@ export type World = {
   close(): Promise<void>;
 };
 
-/** Creates a world around a running scripted model at `modelUrl`. */
-export async function createWorld(modelUrl: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<World> {
+/**
+ * Creates a world around a running scripted model at `modelUrl`.
+ * @param extraEnv - Added to the CLI's environment.
+ * @param serve - What the HTTP stand-in serves, given the world's convex-test app (default: the app itself),
+ *   e.g. a wrapper recording every applied seq (`test/support/appliedSeqs.ts`).
+ */
+export async function createWorld(
+  modelUrl: string,
+  extraEnv: NodeJS.ProcessEnv = {},
+  serve: (t: ConvexApp) => ConvexApp = (t) => t,
+): Promise<World> {
   const home = await makeCodexHome({ modelUrl });
   const t = createConvexApp();
-  const convex = await startConvexHttpStandIn(t);
+  const convex = await startConvexHttpStandIn(serve(t));
   const dir = await mkdtemp(path.join(os.tmpdir(), "codex-convex-chaos-"));
   // An empty HOME: codex runs commands in login shells, which must not run (or, when a
   // test kills them, leave locks behind in) the user's profile.

@@ -5,14 +5,9 @@
  * seq…seqEnd), and the check that each seq 1…lastSeq of every outbox session
  * was applied exactly once. Used by the many-sessions bench and e2e tests.
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import { TOKEN, type World } from "../chaos/harness.js";
+import { createWorld, type World } from "../chaos/harness.js";
 import type { OutboxSession } from "../chaos/verify.js";
-import { makeCodexHome } from "../stand-ins/codex-home.js";
-import { createConvexApp, type ConvexApp } from "../stand-ins/convexApp.js";
-import { startConvexHttpStandIn } from "../stand-ins/convexHttpStandIn.js";
+import type { ConvexApp } from "../stand-ins/convexApp.js";
 
 /** Applied seqs per session: seq → times applied. */
 export type AppliedSeqs = Map<string, Map<number, number>>;
@@ -78,29 +73,5 @@ export function appliedProblems(sessions: readonly OutboxSession[], applied: App
  * every applied seq in `applied`.
  */
 export async function createRecordingWorld(modelUrl: string, applied: AppliedSeqs, extraEnv: NodeJS.ProcessEnv = {}): Promise<World> {
-  const home = await makeCodexHome({ modelUrl });
-  const t = createConvexApp();
-  const convex = await startConvexHttpStandIn(recordingApp(t, applied));
-  const dir = await mkdtemp(path.join(os.tmpdir(), "codex-convex-applied-"));
-  const userHome = path.join(dir, "home");
-  await mkdir(userHome);
-  const env = { ...home.env, HOME: userHome, CONVEX_URL: convex.url, CODEX_CONVEX_AUTH_TOKEN: TOKEN, ...extraEnv };
-  return {
-    home,
-    t,
-    convex,
-    dir,
-    outboxPath: path.join(dir, ".codex-convex", "outbox.sqlite"),
-    env,
-    async file(name, text) {
-      const file = path.join(dir, name);
-      await writeFile(file, text, { mode: 0o755 });
-      return file;
-    },
-    async close() {
-      await convex.close();
-      await home.cleanup();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  return await createWorld(modelUrl, extraEnv, (t) => recordingApp(t, applied));
 }
