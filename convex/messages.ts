@@ -2,7 +2,7 @@ import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel.js";
 import { query, type QueryCtx } from "./_generated/server.js";
-import { LIVE_COMPACT_THRESHOLD_DELTAS } from "../src/shared/limits.js";
+import { LIVE_COMPACT_THRESHOLD_DELTAS, MAX_DELTAS_ANSWER_CHARS } from "../src/shared/limits.js";
 import { COMMAND_OUTPUT } from "./lib/commandOutput.js";
 import { deltaText } from "./lib/fold.js";
 import { ITEM_TEXT_FIELD } from "./lib/items.js";
@@ -13,7 +13,10 @@ import { answerDeltas, liveStreams } from "./lib/streams.js";
 import { messageText } from "./lib/textInStream.js";
 import { ownedThread } from "./threads.js";
 
-/** The whole streamed output of a command message (its commandOutput stream), or undefined when too many deltas are not compacted yet. */
+/**
+ * The whole streamed output of a command message (its commandOutput stream), or undefined when more than
+ * `LIVE_COMPACT_THRESHOLD_DELTAS` chunks await compaction or the output passes `MAX_DELTAS_ANSWER_CHARS` (4 Mi characters).
+ */
 async function streamedOutputOf(ctx: QueryCtx, message: Doc<"messages">): Promise<string | undefined> {
   const stream = await ctx.db
     .query("streams")
@@ -32,6 +35,9 @@ async function streamedOutputOf(ctx: QueryCtx, message: Doc<"messages">): Promis
     .withIndex("by_streamId_start", (q) => q.eq("streamId", stream._id).gte("start", stream.compactedCursor ?? 0))
     .take(LIVE_COMPACT_THRESHOLD_DELTAS + 1);
   if (deltas.length > LIVE_COMPACT_THRESHOLD_DELTAS) return undefined;
+  // Sizes are known before long texts are read: stay inside a query's read budget, as the deltas query does.
+  const chars = deltas.reduce((sum, d) => sum + (d.textLength ?? d.text.length), stream.baseLength ?? 0);
+  if (chars > MAX_DELTAS_ANSWER_CHARS) return undefined;
   const pieces = [(stream.baseParts ?? 0) > 0 ? await readParts(ctx, stream._id, "base") : ""];
   for (const delta of deltas) pieces.push(await deltaText(ctx, delta));
   return pieces.join("");
@@ -122,7 +128,8 @@ export const list = query({
  * @returns `{ text, item, reasoningContent?, streamedOutput? }` (text
  *   undefined when the item has none; `streamedOutput` for a command marked
  *   `outputIncomplete`: the output as streamed, whole, absent while more than
- *   `LIVE_COMPACT_THRESHOLD_DELTAS` of its deltas await compaction), or null
+ *   `LIVE_COMPACT_THRESHOLD_DELTAS` of its deltas await compaction or when it
+ *   passes `MAX_DELTAS_ANSWER_CHARS`), or null
  *   when the thread has no such item.
  * @throws ConvexError THREAD_NOT_FOUND when the thread is unknown or not the user's.
  */
