@@ -73,6 +73,7 @@ export async function finishStream(ctx: MutationCtx, stream: Doc<"streams">, now
   return { ...stream, ...patch };
 }
 
+/** Stores one ingest batch's deltas as one chunk per stream and finishes streams (see the file's header). */
 export class StreamWriter {
   private readonly cache = new Map<StreamKey, Doc<"streams">>();
   private readonly pending = new Map<StreamKey, PendingChunk>();

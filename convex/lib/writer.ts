@@ -34,6 +34,10 @@ export type MessageFields = {
   textStream?: Id<"streams">;
 };
 
+/**
+ * Applies one ingest batch's events to a user's threads, turns and messages,
+ * caching the documents it reads; `flush` writes what is due once per batch.
+ */
 export class ThreadWriter {
   private readonly threads = new Map<string, Doc<"threads">>();
   private readonly turns = new Map<string, Doc<"turns">>();

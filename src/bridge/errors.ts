@@ -76,6 +76,7 @@ export const BRIDGE_WIDE_ERROR_CODES: ReadonlySet<BridgeErrorCode> = new Set<Per
   "FUNCTION_NOT_FOUND",
 ]);
 
+/** An error of the bridge with a stable `code` (`BridgeErrorCode`) and a message that says what to do. */
 export class BridgeError extends Error {
   override readonly name = "BridgeError";
   /** For a transient failure: how long the server asked us to wait before retrying (HTTP `Retry-After`), in ms. */

@@ -4,6 +4,7 @@
  */
 import { ConvexError } from "convex/values";
 
+/** Every error code the component and host throw (`ConvexError` data `{ code, message }`), with what it means. */
 export const ERROR_CODES = {
   /** The thread does not exist or belongs to another user. */
   THREAD_NOT_FOUND: "THREAD_NOT_FOUND",

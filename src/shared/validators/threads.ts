@@ -180,6 +180,7 @@ export const vServerRequestFields = {
   ...vRequestViewFields,
 };
 
+/** A server request as `listServerRequests` returns it. */
 export const vServerRequest = v.object({ _id: v.string(), _creationTime: v.number(), ...vServerRequestFields });
 export type ServerRequest = Infer<typeof vServerRequest>;
 
@@ -200,5 +201,6 @@ export const vLoggedEventFields = {
   receivedAt: v.number(),
 };
 
+/** A logged event as `listEvents` returns it. */
 export const vLoggedEvent = v.object({ _id: v.string(), _creationTime: v.number(), ...vLoggedEventFields });
 export type LoggedEvent = Infer<typeof vLoggedEvent>;
